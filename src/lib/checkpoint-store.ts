@@ -1,0 +1,135 @@
+/**
+ * Keeps each source's delivered offsets on disk, one small JSON file per
+ * source, so reading resumes after a redeploy, a restart or a crash.
+ *
+ * Writes are atomic (temp file, fsync, rename, fsync of the folder): after a
+ * crash a checkpoint is either the old one or the new one, never half of each.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { FileIdentity } from './file-identity';
+
+export interface FilePosition {
+  identity: FileIdentity;
+  /** Bytes delivered from the start of the file. */
+  offset: number;
+}
+
+export interface Checkpoint {
+  version: 1;
+  /** The path the source followed when this was written. */
+  path: string;
+  updated: string;
+  files: FilePosition[];
+}
+
+export class CheckpointStore {
+  constructor(readonly dir: string) {}
+
+  private fileFor(key: string): string {
+    return path.join(this.dir, `${key.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+  }
+
+  async load(key: string): Promise<Checkpoint | undefined> {
+    let text: string;
+    try {
+      text = await fsp.readFile(this.fileFor(key), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const data = JSON.parse(text) as Checkpoint;
+    if (data.version !== 1 || !Array.isArray(data.files)) throw new Error(`Unknown checkpoint format in ${this.fileFor(key)}`);
+    return data;
+  }
+
+  async save(key: string, checkpoint: Omit<Checkpoint, 'version' | 'updated'>): Promise<void> {
+    const data: Checkpoint = { version: 1, path: checkpoint.path, updated: new Date().toISOString(), files: checkpoint.files };
+    await writeAtomically(this.fileFor(key), JSON.stringify(data, null, 1));
+  }
+
+  async remove(key: string): Promise<void> {
+    await fsp.rm(this.fileFor(key), { force: true });
+  }
+}
+
+let tempCounter = 0;
+
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const dir = path.dirname(file);
+  await fsp.mkdir(dir, { recursive: true });
+  const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
+  const handle = await fsp.open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fsp.rename(temp, file);
+  } catch (err) {
+    await fsp.rm(temp, { force: true });
+    throw err;
+  }
+  const dirHandle = await fsp.open(dir, 'r').catch(() => undefined);
+  if (dirHandle) {
+    // The rename itself must survive a power cut: sync the folder entry.
+    await dirHandle.sync().catch(() => undefined);
+    await dirHandle.close();
+  }
+}
+
+/**
+ * Writes a source's checkpoint at most once per interval while it changes,
+ * and at once on `flush`. Only one write runs at a time; the last state wins.
+ */
+export class CheckpointWriter {
+  private latest: Omit<Checkpoint, 'version' | 'updated'> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly key: string,
+    private readonly intervalMs: number,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  update(checkpoint: Omit<Checkpoint, 'version' | 'updated'>): void {
+    this.latest = checkpoint;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.writeLatest();
+    }, this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.writeLatest();
+  }
+
+  /** Stops writing; a pending state is dropped. */
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.latest = undefined;
+  }
+
+  private writeLatest(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      const data = this.latest;
+      if (!data) return;
+      this.latest = undefined;
+      try {
+        await this.store.save(this.key, data);
+      } catch (err) {
+        this.onError(err);
+      }
+    });
+    return this.writing;
+  }
+}

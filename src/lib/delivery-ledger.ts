@@ -1,0 +1,177 @@
+/**
+ * Knows which lines have been delivered, so that only delivered offsets are
+ * committed and a source never runs too far ahead of its consumers.
+ *
+ * A source issues a ticket for every message it sends; the ticket names how
+ * many acknowledgements it needs (one per batcher wired after the source, or
+ * none). Batchers settle tickets when the batch holding the message has been
+ * sent. Per file, the committed offset is the end of the longest run of
+ * settled tickets from the start: a later ticket never commits past an
+ * earlier one still in flight.
+ */
+
+export interface Ticket {
+  source: string;
+  seq: number;
+}
+
+interface Entry {
+  seq: number;
+  fileKey: string;
+  end: number;
+  lines: number;
+  acksLeft: number;
+  /** Will not be acknowledged: its lines are to be read again after a restart. */
+  abandoned: boolean;
+}
+
+export type CommitListener = (fileKey: string, offset: number) => void;
+
+export class DeliveryTracker {
+  private seq = 0;
+  private readonly bySeq = new Map<number, Entry>();
+  /** Per file, tickets in the order they were issued. */
+  private readonly queues = new Map<string, Entry[]>();
+  private outstandingLines = 0;
+  private waiters: { limit: number; resolve: () => void; credit: boolean }[] = [];
+  private closed = false;
+
+  constructor(
+    readonly source: string,
+    private readonly onCommit: CommitListener,
+  ) {}
+
+  /** Lines sent but not yet acknowledged. */
+  get outstanding(): number {
+    return this.outstandingLines;
+  }
+
+  /**
+   * Records lines of `fileKey` up to offset `end` as sent. With no acks
+   * needed they are delivered at once.
+   */
+  issue(fileKey: string, end: number, lines: number, acks: number): Ticket {
+    const seq = ++this.seq;
+    if (acks <= 0) {
+      const queue = this.queues.get(fileKey);
+      if (!queue || queue.length === 0) {
+        this.onCommit(fileKey, end);
+        return { source: this.source, seq };
+      }
+    }
+    const entry: Entry = { seq, fileKey, end, lines, acksLeft: Math.max(0, acks), abandoned: false };
+    let queue = this.queues.get(fileKey);
+    if (!queue) this.queues.set(fileKey, (queue = []));
+    queue.push(entry);
+    if (entry.acksLeft > 0) {
+      this.bySeq.set(seq, entry);
+      this.outstandingLines += lines;
+    } else {
+      this.advance(queue);
+    }
+    return { source: this.source, seq };
+  }
+
+  /** One acknowledgement for a ticket; unknown tickets are ignored. */
+  settle(seq: number): void {
+    const entry = this.bySeq.get(seq);
+    if (!entry) return;
+    entry.acksLeft--;
+    if (entry.acksLeft > 0) return;
+    this.bySeq.delete(seq);
+    this.outstandingLines -= entry.lines;
+    const queue = this.queues.get(entry.fileKey);
+    if (queue) this.advance(queue);
+    this.wakeWaiters();
+  }
+
+  /**
+   * The ticket's lines were not sent and will not be: nothing at or after it
+   * in its file is committed, so a restart reads them again.
+   */
+  abandon(seq: number): void {
+    const entry = this.bySeq.get(seq);
+    if (!entry) return;
+    this.bySeq.delete(seq);
+    entry.abandoned = true;
+    this.outstandingLines -= entry.lines;
+    this.wakeWaiters();
+  }
+
+  /**
+   * Resolves once no more than `limit` lines are unacknowledged, or at once
+   * when the source is closing (a stopping source must not wait for credit).
+   */
+  whenBelow(limit: number): Promise<void> {
+    if (this.closed || this.outstandingLines <= limit) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ limit, resolve, credit: true }));
+  }
+
+  /** Resolves when every line sent has been acknowledged. */
+  whenDrained(): Promise<void> {
+    if (this.outstandingLines === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ limit: 0, resolve, credit: false }));
+  }
+
+  /** The source is stopping: credit waits end now. */
+  close(): void {
+    this.closed = true;
+    const credit = this.waiters.filter((w) => w.credit);
+    this.waiters = this.waiters.filter((w) => !w.credit);
+    for (const w of credit) w.resolve();
+  }
+
+  private advance(queue: Entry[]): void {
+    let committed: Entry | undefined;
+    while (queue.length > 0 && queue[0].acksLeft === 0 && !queue[0].abandoned) committed = queue.shift();
+    if (committed) {
+      if (queue.length === 0) this.queues.delete(committed.fileKey);
+      this.onCommit(committed.fileKey, committed.end);
+    }
+  }
+
+  private wakeWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (this.outstandingLines <= w.limit) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+}
+
+/** The trackers of running sources, so batchers can reach them by ticket. */
+const trackers = new Map<string, DeliveryTracker>();
+
+export const deliveryLedger = {
+  register(tracker: DeliveryTracker): void {
+    trackers.set(tracker.source, tracker);
+  },
+  unregister(tracker: DeliveryTracker): void {
+    if (trackers.get(tracker.source) === tracker) trackers.delete(tracker.source);
+  },
+  settle(ticket: Ticket): void {
+    trackers.get(ticket.source)?.settle(ticket.seq);
+  },
+  abandon(ticket: Ticket): void {
+    trackers.get(ticket.source)?.abandon(ticket.seq);
+  },
+  /** Asks every batcher to send what it holds now (a source is stopping). */
+  requestFlush(source: string): void {
+    for (const listener of flushListeners) listener(source);
+  },
+  onFlushRequest(listener: (source: string) => void): () => void {
+    flushListeners.add(listener);
+    return () => flushListeners.delete(listener);
+  },
+};
+
+const flushListeners = new Set<(source: string) => void>();
+
+/** Reads a ticket from a message property, if it carries a valid one. */
+export function asTicket(value: unknown): Ticket | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { source, seq } = value as { source?: unknown; seq?: unknown };
+  return typeof source === 'string' && typeof seq === 'number' ? { source, seq } : undefined;
+}

@@ -1,0 +1,292 @@
+/**
+ * Collects records into batches and hands each batch on when it is full (by
+ * count or bytes), when its interval has run since its first record, or when
+ * asked to. Every group of records added can carry a callback that runs once
+ * all of its records have left in batches (or were discarded): that is how
+ * a message's done() and a file offset's commit wait for the batch.
+ */
+
+export type FlushReason = 'interval' | 'size' | 'bytes' | 'flush' | 'close';
+
+export interface BatcherOptions {
+  /** Time from a batch's first record to its flush; 0 = no timer. */
+  intervalMs: number;
+  /** Most records in one batch. */
+  maxSize: number;
+  /** Most bytes in one batch; 0 = no limit. */
+  maxBytes: number;
+}
+
+export interface Batch<T> {
+  records: T[];
+  count: number;
+  bytes: number;
+  reason: FlushReason;
+  /** When the first and last records arrived (ms since the epoch). */
+  start: number;
+  end: number;
+  /** 1 for the first batch this batcher sends. */
+  seq: number;
+  /** The topic every record shares, if they share one. */
+  topic: string | undefined;
+}
+
+export interface AddOptions {
+  topic?: string;
+  /**
+   * Total bytes of the records when the caller knows it (a file range);
+   * spares measuring each record when no byte limit is set.
+   */
+  bytes?: number;
+  /**
+   * Runs once every record of this group has left or been discarded, with
+   * how it ended: "abandoned" when the records were not sent because their
+   * source can send them again (see `closeOut`).
+   */
+  onSettled?: (outcome: SettleOutcome) => void;
+  /** True when the records' source will send them again if they are not sent. */
+  replayable?: () => boolean;
+}
+
+export type SettleOutcome = 'sent' | 'discarded' | 'abandoned';
+
+/** Records of one add() call not yet settled. */
+interface Group {
+  remaining: number;
+  onSettled: ((outcome: SettleOutcome) => void) | undefined;
+  replayable: (() => boolean) | undefined;
+  /** Set once any of its records was abandoned: the whole group ends so. */
+  abandoned: boolean;
+}
+
+/** Groups and how many of their records are in the open batch. */
+type Share = [Group, number];
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export class MicroBatcher<T> {
+  private records: T[] = [];
+  private bytes = 0;
+  private shares: Share[] = [];
+  private start = 0;
+  private end = 0;
+  private topic: string | undefined;
+  private mixedTopics = false;
+  private timer: unknown;
+  private seq = 0;
+  private held = false;
+  /** Totals for status and stats. */
+  sentBatches = 0;
+  sentRecords = 0;
+  discardedRecords = 0;
+
+  constructor(
+    private readonly options: BatcherOptions,
+    private readonly emit: (batch: Batch<T>) => void,
+    private readonly clock: Clock = systemClock,
+  ) {
+    if (!(options.maxSize >= 1)) throw new Error('maxSize must be at least 1');
+  }
+
+  /** Records waiting in the open batch. */
+  get pending(): number {
+    return this.records.length;
+  }
+
+  /** Adds records; flushes as many full batches as they fill. */
+  add(items: readonly T[], options: AddOptions = {}): void {
+    const group: Group = { remaining: items.length, onSettled: options.onSettled, replayable: options.replayable, abandoned: false };
+    if (items.length === 0) {
+      group.onSettled?.('sent');
+      return;
+    }
+    const { maxSize, maxBytes } = this.options;
+    const knownBytesEach = maxBytes === 0 && options.bytes !== undefined ? options.bytes / items.length : -1;
+    let i = 0;
+    while (i < items.length) {
+      if (maxBytes > 0) {
+        const size = sizeOf(items[i]);
+        if (this.records.length > 0 && this.bytes + size > maxBytes) {
+          this.flush('bytes');
+          continue;
+        }
+        this.take(items, i, i + 1, size, group, options.topic);
+        i += 1;
+        if (this.records.length >= maxSize) this.flush('size');
+        else if (this.bytes >= maxBytes) this.flush('bytes');
+        continue;
+      }
+      const room = maxSize - this.records.length;
+      const to = Math.min(items.length, i + room);
+      const bytes = knownBytesEach >= 0 ? Math.round(knownBytesEach * (to - i)) : sumSizes(items, i, to);
+      this.take(items, i, to, bytes, group, options.topic);
+      i = to;
+      if (this.records.length >= maxSize) this.flush('size');
+    }
+  }
+
+  private take(items: readonly T[], from: number, to: number, bytes: number, group: Group, topic: string | undefined): void {
+    const now = this.clock.now();
+    if (this.records.length === 0) {
+      this.start = now;
+      this.topic = topic;
+      this.mixedTopics = false;
+      this.armTimer();
+    } else if (topic !== this.topic) {
+      this.mixedTopics = true;
+    }
+    this.end = now;
+    if (from === 0 && to === items.length && this.records.length === 0) {
+      this.records = items.slice();
+    } else {
+      for (let i = from; i < to; i++) this.records.push(items[i]);
+    }
+    this.bytes += bytes;
+    const last = this.shares[this.shares.length - 1];
+    if (last && last[0] === group) last[1] += to - from;
+    else this.shares.push([group, to - from]);
+  }
+
+  /** Sends the open batch now, if it has records. While held, keeps it. */
+  flush(reason: FlushReason): boolean {
+    if (this.records.length === 0 || this.held) return false;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch: Batch<T> = {
+      records: this.records,
+      count: this.records.length,
+      bytes: this.bytes,
+      reason,
+      start: this.start,
+      end: this.end,
+      seq: ++this.seq,
+      topic: this.mixedTopics ? undefined : this.topic,
+    };
+    const shares = this.shares;
+    this.records = [];
+    this.bytes = 0;
+    this.shares = [];
+    this.sentBatches++;
+    this.sentRecords += batch.count;
+    this.emit(batch);
+    settle(shares, 'sent');
+    return true;
+  }
+
+  /** Drops the open batch; its records count as settled. Returns how many. */
+  discard(): number {
+    const dropped = this.records.length;
+    const shares = this.takeOpenBatch();
+    this.discardedRecords += dropped;
+    settle(shares, 'discarded');
+    return dropped;
+  }
+
+  /**
+   * Ends the open batch when what comes after it is stopping too, so a batch
+   * sent now would be lost: records whose source can replay them are not
+   * sent (settled "abandoned"); the others are sent anyway, as the best that
+   * can be done for them. Returns how many records were abandoned.
+   */
+  abandonReplayable(): number {
+    if (this.records.length === 0) return 0;
+    const keptRecords: T[] = [];
+    const keptShares: Share[] = [];
+    const abandoned: Share[] = [];
+    let at = 0;
+    for (const share of this.shares) {
+      const [group, count] = share;
+      if (group.replayable?.()) {
+        abandoned.push(share);
+      } else {
+        for (let i = at; i < at + count; i++) keptRecords.push(this.records[i]);
+        keptShares.push(share);
+      }
+      at += count;
+    }
+    const abandonedCount = this.records.length - keptRecords.length;
+    this.records = keptRecords;
+    this.shares = keptShares;
+    if (keptRecords.length === 0) this.takeOpenBatch();
+    else this.bytes = Math.round((this.bytes * keptRecords.length) / (keptRecords.length + abandonedCount));
+    for (const [group] of abandoned) group.abandoned = true;
+    settle(abandoned, 'abandoned');
+    return abandonedCount;
+  }
+
+  private takeOpenBatch(): Share[] {
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const shares = this.shares;
+    this.records = [];
+    this.bytes = 0;
+    this.shares = [];
+    return shares;
+  }
+
+  /** While held nothing is sent; records wait until `release`. */
+  hold(): void {
+    this.held = true;
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    // A batch whose time ran out while held goes at once.
+    if (this.records.length > 0 && this.timer === undefined) this.flush('interval');
+    else if (this.records.length >= this.options.maxSize) this.flush('size');
+  }
+
+  /** Stops the timer; the caller flushes with reason "close" first if it wants. */
+  stop(): void {
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private armTimer(): void {
+    if (this.options.intervalMs <= 0) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.flush('interval');
+    }, this.options.intervalMs);
+  }
+}
+
+function settle(shares: Share[], outcome: SettleOutcome): void {
+  for (const [group, count] of shares) {
+    group.remaining -= count;
+    if (group.remaining === 0) group.onSettled?.(group.abandoned ? 'abandoned' : outcome);
+  }
+}
+
+/** Bytes a record counts for: UTF-8 size of text, length of buffers, JSON size of the rest. */
+export function sizeOf(record: unknown): number {
+  if (typeof record === 'string') return Buffer.byteLength(record);
+  if (Buffer.isBuffer(record)) return record.length;
+  if (record === undefined || record === null) return 0;
+  try {
+    return Buffer.byteLength(JSON.stringify(record) ?? '');
+  } catch {
+    return 0; // circular: counts for nothing rather than failing the flow
+  }
+}
+
+function sumSizes(items: readonly unknown[], from: number, to: number): number {
+  let total = 0;
+  for (let i = from; i < to; i++) total += sizeOf(items[i]);
+  return total;
+}

@@ -1,0 +1,182 @@
+/**
+ * One followed path with delivery tracking and checkpoints: the engine behind
+ * a file-tail node (and, per file, behind dir-watch).
+ *
+ * Lines go out through `emit` with a ticket. Offsets are committed when the
+ * ticket is settled (at once when nothing downstream acknowledges), and the
+ * committed positions are checkpointed, so a restart resumes after the last
+ * delivered line. While too many lines wait for acknowledgement, reading
+ * pauses: memory stays bounded whatever the backlog.
+ */
+import { type FileIdentity } from './file-identity';
+import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
+import type { LineChunk } from './file-reader';
+import { DeliveryTracker, deliveryLedger, type Ticket } from './delivery-ledger';
+import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
+
+export interface TailSessionHooks {
+  /** Sends the lines on; returns how many acknowledgements each message needs. */
+  emit(chunk: LineChunk, ticket: Ticket): void;
+  /** Acknowledgements a message will need (batchers wired downstream). */
+  acksPerMessage(chunk: LineChunk): number;
+  /** Most lines allowed in flight unacknowledged. */
+  creditLines(): number;
+  state(state: FollowerState): void;
+  notice(notice: FollowerNotice): void;
+  error(error: FollowerError): void;
+  checkpointError(err: unknown): void;
+}
+
+export interface TailSessionOptions extends Omit<FollowerOptions, 'resume'> {
+  /** Unique per running instance: tickets of an old instance never settle a new one. */
+  sourceId: string;
+  checkpoints?: { store: CheckpointStore; key: string; intervalMs: number };
+  /** Use the stored checkpoint for this path, if any. */
+  resume: boolean;
+  /** Positions handed over from an earlier session (a stop and start). */
+  resumeFrom?: ResumePoint[];
+}
+
+const fileKeyOf = (identity: FileIdentity) => `${identity.dev}:${identity.ino}`;
+
+export class TailSession {
+  private follower: FileFollower | undefined;
+  private readonly tracker: DeliveryTracker;
+  private readonly writer: CheckpointWriter | undefined;
+  /** Delivered offset and latest identity per file (dev:ino). */
+  private readonly delivered = new Map<string, ResumePoint>();
+  private paused = false;
+
+  constructor(
+    private readonly options: TailSessionOptions,
+    private readonly hooks: TailSessionHooks,
+  ) {
+    this.tracker = new DeliveryTracker(options.sourceId, (key, offset) => this.committed(key, offset));
+    const cp = options.checkpoints;
+    this.writer = cp ? new CheckpointWriter(cp.store, cp.key, cp.intervalMs, hooks.checkpointError) : undefined;
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  /** Lines sent but not yet acknowledged downstream. */
+  get inFlight(): number {
+    return this.tracker.outstanding;
+  }
+
+  async start(): Promise<void> {
+    deliveryLedger.register(this.tracker);
+    let resume = this.options.resumeFrom;
+    if (!resume && this.options.resume && this.options.checkpoints) {
+      const { store, key } = this.options.checkpoints;
+      try {
+        const saved = await store.load(key);
+        if (saved && saved.path === this.options.path) resume = saved.files;
+      } catch (err) {
+        this.hooks.checkpointError(err);
+      }
+    }
+    for (const point of resume ?? []) this.delivered.set(fileKeyOf(point.identity), { ...point });
+    this.follower = new FileFollower({ ...this.options, resume }, {
+      deliver: (chunk) => this.deliver(chunk),
+      opened: (identity, offset) => this.opened(identity, offset),
+      state: (s) => this.hooks.state(s),
+      notice: (n) => this.onNotice(n),
+      error: (e) => this.hooks.error(e),
+    });
+    if (this.paused) this.follower.pause();
+    this.follower.start();
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.follower?.pause();
+  }
+
+  unpause(): void {
+    this.paused = false;
+    this.follower?.unpause();
+  }
+
+  /** Something changed on disk (a watcher elsewhere saw it): read now. */
+  poke(): void {
+    this.follower?.trigger();
+  }
+
+  /**
+   * Stops reading, waits up to `settleMs` for what was sent to be
+   * acknowledged, then writes the checkpoint. Returns the positions reached.
+   */
+  async stop(settleMs: number): Promise<ResumePoint[]> {
+    this.tracker.close();
+    const points = (await this.follower?.stop()) ?? [];
+    if (this.tracker.outstanding > 0) deliveryLedger.requestFlush(this.options.sourceId);
+    await withTimeout(this.tracker.whenDrained(), settleMs);
+    deliveryLedger.unregister(this.tracker);
+    this.writeCheckpoint();
+    await this.writer?.flush();
+    // Hand back what was delivered, not what was read: unacknowledged lines
+    // are read again.
+    return points.map((p) => this.delivered.get(fileKeyOf(p.identity)) ?? p);
+  }
+
+  /** Stops and forgets the checkpoint (the node was removed). */
+  async discard(): Promise<void> {
+    this.tracker.close();
+    await this.follower?.stop();
+    deliveryLedger.unregister(this.tracker);
+    this.writer?.cancel();
+    await this.options.checkpoints?.store.remove(this.options.checkpoints.key).catch(() => undefined);
+  }
+
+  private async deliver(chunk: LineChunk): Promise<void> {
+    const key = fileKeyOf(chunk.identity);
+    const known = this.delivered.get(key);
+    if (known) known.identity = chunk.identity;
+    else this.delivered.set(key, { identity: chunk.identity, offset: chunk.start });
+    const ticket = this.tracker.issue(key, chunk.end, chunk.lines.length, this.hooks.acksPerMessage(chunk));
+    this.hooks.emit(chunk, ticket);
+    const credit = this.hooks.creditLines();
+    if (this.tracker.outstanding > credit) await this.tracker.whenBelow(credit);
+  }
+
+  /** A file opened at `offset`: what lies before it counts as delivered. */
+  private opened(identity: FileIdentity, offset: number): void {
+    const key = fileKeyOf(identity);
+    const known = this.delivered.get(key);
+    if (!known || known.offset > offset) this.delivered.set(key, { identity, offset });
+    this.writeCheckpoint();
+  }
+
+  private onNotice(notice: FollowerNotice): void {
+    if (notice.kind === 'truncated') {
+      // Offsets of the old content mean nothing now: start the file over.
+      for (const [key, point] of this.delivered) if (point.offset > notice.size) this.delivered.set(key, { ...point, offset: 0 });
+    }
+    this.hooks.notice(notice);
+  }
+
+  private committed(key: string, offset: number): void {
+    const point = this.delivered.get(key);
+    if (point) point.offset = offset;
+    this.writeCheckpoint();
+  }
+
+  private writeCheckpoint(): void {
+    if (!this.writer || !this.follower) return;
+    // Only files still followed; rotated files finished are dropped.
+    const live = this.follower.positions().map((p) => fileKeyOf(p.identity));
+    const files = live.map((key) => this.delivered.get(key)).filter((p): p is ResumePoint => p !== undefined);
+    this.writer.update({ path: this.options.path, files });
+  }
+}
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise, timeout]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,237 @@
+/**
+ * The file-tail node: config in, lines out. The following, rotation,
+ * delivery tracking and checkpoints are the engine's (src/lib/tail-session).
+ */
+import type { NodeAPI, Node, NodeDef, NodeMessage, DoneFn } from '../shared/red';
+import { compactCount, numberOr, oneOf, stateDir, unescapeDelimiter } from '../shared/config';
+import { ThrottledStatus } from '../shared/status';
+import { TailSession, type TailSessionOptions } from '../../lib/tail-session';
+import type { LineChunk } from '../../lib/file-reader';
+import type { FollowerError, FollowerNotice, FollowerState, ResumePoint } from '../../lib/file-follower';
+import type { Ticket } from '../../lib/delivery-ledger';
+import { CheckpointStore } from '../../lib/checkpoint-store';
+import * as path from 'node:path';
+
+interface FileTailDef extends NodeDef {
+  path?: string;
+  startAt?: string;
+  output?: string;
+  encoding?: string;
+  delimiter?: string;
+  idleFlush?: number | string;
+  pollInterval?: number | string;
+  maxLineBytes?: number | string;
+  longLines?: string;
+}
+
+type Output = 'line' | 'lines';
+
+/** What a micro-batch node tells sources wired to it (see micro-batch.ts). */
+interface BatcherNode extends Node {
+  logIngestBatchSize?: number;
+}
+
+const CLOSE_SETTLE_MS = 10_000;
+const CHECKPOINT_INTERVAL_MS = 1000;
+/** Lines in flight to batchers before reading waits, at the least. */
+const MIN_CREDIT_LINES = 20_000;
+let instances = 0;
+
+export default function register(RED: NodeAPI): void {
+  function FileTailNode(this: Node, def: FileTailDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new ThrottledStatus(node);
+    const output = oneOf<Output>(def.output, ['line', 'lines'], 'line');
+    const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
+    const baseOptions = {
+      startAt: oneOf(def.startAt, ['end', 'beginning'] as const, 'end'),
+      encoding: oneOf(def.encoding, ['utf8', 'latin1', 'utf16le'] as const, 'utf8'),
+      delimiter: unescapeDelimiter(def.delimiter),
+      maxLineBytes: numberOr(def.maxLineBytes, 1024 * 1024),
+      longLines: oneOf(def.longLines, ['cut', 'skip'] as const, 'cut'),
+      trackLineEnds: output === 'line',
+      idleFlushMs: numberOr(def.idleFlush, 1) * 1000,
+      pollIntervalMs: Math.max(0.05, numberOr(def.pollInterval, 1)) * 1000,
+    };
+
+    let session: TailSession | undefined;
+    let stopped: { path: string; points: ResumePoint[] } | undefined;
+    let lineCount = 0;
+    let rotations = 0;
+    let truncations = 0;
+    let downstream: { batchers: number; credit: number } | undefined;
+
+    /** Batchers wired directly after this node acknowledge what they send. */
+    function batchersDownstream(): { batchers: number; credit: number } {
+      if (downstream) return downstream;
+      const targets = (def.wires?.[0] ?? []).map((id) => RED.nodes.getNode(id) as BatcherNode | null);
+      const batchers = targets.filter((t): t is BatcherNode => t?.type === 'micro-batch');
+      const largest = Math.max(0, ...batchers.map((b) => b.logIngestBatchSize ?? 0));
+      downstream = { batchers: batchers.length, credit: batchers.length > 0 ? Math.max(MIN_CREDIT_LINES, 2 * largest) : Infinity };
+      return downstream;
+    }
+
+    function emit(chunk: LineChunk, ticket: Ticket): void {
+      lineCount += chunk.lines.length;
+      const inode = chunk.identity.ino;
+      if (output === 'lines') {
+        node.send({
+          topic: chunk.path,
+          payload: chunk.lines,
+          file: { path: chunk.path, offset: chunk.start, end: chunk.end, lines: chunk.lines.length, inode, rotations, truncations },
+          _ingest: ticket,
+        });
+      } else {
+        const ends = chunk.lineEnds ?? [];
+        const messages: NodeMessage[] = chunk.lines.map((line, i) => ({
+          topic: chunk.path,
+          payload: line,
+          file: { path: chunk.path, offset: i === 0 ? chunk.start : ends[i - 1], end: ends[i], lines: 1, inode, rotations, truncations },
+          _ingest: ticket,
+        }));
+        node.send([messages]);
+      }
+      status.show({ fill: 'green', shape: 'dot', text: RED._('file-tail.status.lines', { count: compactCount(lineCount) }) });
+    }
+
+    function onState(state: FollowerState): void {
+      switch (state) {
+        case 'following':
+          status.now({ fill: 'green', shape: 'dot', text: lineCount > 0 ? RED._('file-tail.status.lines', { count: compactCount(lineCount) }) : 'file-tail.status.following' });
+          break;
+        case 'waiting':
+          status.now({ fill: 'yellow', shape: 'ring', text: 'file-tail.status.waiting' });
+          break;
+        case 'paused':
+          status.now({ fill: 'yellow', shape: 'dot', text: 'file-tail.status.paused' });
+          break;
+        case 'stopped':
+          status.now({ fill: 'grey', shape: 'ring', text: 'file-tail.status.stopped' });
+          break;
+        case 'error':
+          break; // the error itself sets the status
+      }
+    }
+
+    function onError(error: FollowerError): void {
+      status.now({ fill: 'red', shape: 'ring', text: `file-tail.status.${error.reason}` });
+      node.error(RED._(`file-tail.errors.${error.reason}`, { path: error.path, message: error.message }));
+    }
+
+    function onNotice(notice: FollowerNotice): void {
+      switch (notice.kind) {
+        case 'rotated':
+          rotations++;
+          node.log(RED._('file-tail.warnings.rotated', { path: notice.path }));
+          break;
+        case 'removed':
+          node.log(RED._('file-tail.warnings.removed', { path: notice.path }));
+          break;
+        case 'resumed':
+          node.log(RED._('file-tail.warnings.resumed', { path: notice.path, offset: notice.offset }));
+          break;
+        case 'truncated':
+          truncations++;
+          node.warn(RED._('file-tail.warnings.truncated', { path: notice.path, size: notice.size }));
+          break;
+        case 'recovered':
+          node.warn(RED._('file-tail.warnings.recovered', { path: notice.path, from: notice.from, bytes: notice.bytes }));
+          break;
+        case 'unrecovered':
+          node.warn(RED._('file-tail.warnings.unrecovered', { path: notice.path, bytes: notice.bytes }));
+          break;
+        case 'long-line':
+          node.warn(RED._('file-tail.warnings.longLine', { path: notice.path, max: notice.bytes, offset: notice.offset, action: notice.action }));
+          break;
+        case 'nul-skipped':
+          node.warn(RED._('file-tail.warnings.nulSkipped', { path: notice.path, bytes: notice.bytes }));
+          break;
+      }
+    }
+
+    function startSession(filePath: string, resumeFrom?: ResumePoint[]): void {
+      if (!filePath) {
+        status.now({ fill: 'grey', shape: 'ring', text: 'file-tail.status.noPath' });
+        return;
+      }
+      const options: TailSessionOptions = {
+        ...baseOptions,
+        path: filePath,
+        sourceId: `${node.id}#${++instances}`,
+        resume: true,
+        resumeFrom,
+        checkpoints: { store, key: node.id, intervalMs: CHECKPOINT_INTERVAL_MS },
+      };
+      session = new TailSession(options, {
+        emit,
+        acksPerMessage: (chunk) => batchersDownstream().batchers * (output === 'line' ? chunk.lines.length : 1),
+        creditLines: () => batchersDownstream().credit,
+        state: onState,
+        notice: onNotice,
+        error: onError,
+        checkpointError: (err) => node.warn(RED._('file-tail.errors.checkpoint', { message: String(err) })),
+      });
+      void session.start();
+    }
+
+    async function stopSession(): Promise<void> {
+      const current = session;
+      session = undefined;
+      if (!current) return;
+      stopped = { path: current.path, points: await current.stop(CLOSE_SETTLE_MS) };
+    }
+
+    // Commands, path switches and close run one after another, never interleaved.
+    let queue: Promise<unknown> = Promise.resolve();
+    function serially<T>(task: () => Promise<T>): Promise<T> {
+      const run = queue.then(task);
+      queue = run.catch(() => undefined);
+      return run;
+    }
+
+    node.on('input', (msg: NodeMessage, _send, done: DoneFn) => {
+      serially(() => handleInput(msg)).then(() => done(), (err: Error) => done(err));
+    });
+
+    async function handleInput(msg: NodeMessage): Promise<void> {
+      if (typeof msg.path === 'string' && msg.path !== '') {
+        await stopSession();
+        stopped = undefined;
+        lineCount = 0;
+        startSession(msg.path);
+        return;
+      }
+      const command = typeof msg.command === 'string' ? msg.command : msg.payload === 'start' || msg.payload === 'stop' ? msg.payload : undefined;
+      if (command === undefined) return;
+      if (command === 'stop') {
+        await stopSession();
+        onState('stopped');
+      } else if (command === 'start') {
+        if (session) return;
+        const from = stopped;
+        stopped = undefined;
+        startSession(from?.path ?? def.path ?? '', from?.points);
+      } else {
+        throw new Error(RED._('file-tail.errors.badCommand', { command }));
+      }
+    }
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      const closing = serially(async () => {
+        const current = session;
+        session = undefined;
+        if (current) await (removed ? current.discard() : current.stop(CLOSE_SETTLE_MS));
+        else if (removed) await store.remove(node.id);
+      });
+      void closing.catch(() => undefined).finally(() => {
+        status.clear();
+        done();
+      });
+    });
+
+    startSession(def.path ?? '');
+  }
+
+  RED.nodes.registerType('file-tail', FileTailNode as (this: Node, def: never) => void);
+}

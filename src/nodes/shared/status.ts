@@ -1,0 +1,60 @@
+/**
+ * Sets a node's status at most every `intervalMs`: counters can change
+ * thousands of times a second, the editor needs a few updates.
+ */
+import type { Node, NodeStatus } from './red';
+
+export class ThrottledStatus {
+  private last = 0;
+  private pending: NodeStatus | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private shown = '';
+
+  constructor(
+    private readonly node: Node,
+    private readonly intervalMs = 500,
+  ) {}
+
+  /** Shows `status` now if the last update is old enough, else soon. */
+  show(status: NodeStatus): void {
+    const now = Date.now();
+    if (now - this.last >= this.intervalMs && !this.timer) {
+      this.apply(status, now);
+      return;
+    }
+    this.pending = status;
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        const next = this.pending;
+        this.pending = undefined;
+        if (next) this.apply(next, Date.now());
+      }, Math.max(0, this.intervalMs - (now - this.last)));
+      this.timer.unref?.();
+    }
+  }
+
+  /** Shows `status` at once (a state change the user must see). */
+  now(status: NodeStatus): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    this.apply(status, Date.now());
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    this.shown = '';
+    this.node.status({});
+  }
+
+  private apply(status: NodeStatus, now: number): void {
+    this.last = now;
+    const key = `${status.fill}|${status.shape}|${status.text}`;
+    if (key === this.shown) return;
+    this.shown = key;
+    this.node.status(status);
+  }
+}
