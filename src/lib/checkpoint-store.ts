@@ -31,15 +31,26 @@ export class CheckpointStore {
   }
 
   async load(key: string): Promise<Checkpoint | undefined> {
+    const file = this.fileFor(key);
     let text: string;
     try {
-      text = await fsp.readFile(this.fileFor(key), 'utf8');
+      text = await fsp.readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      const { code, message } = err as NodeJS.ErrnoException;
+      if (code === 'ENOENT') return undefined;
+      // Name the file: a bare "EISDIR: illegal operation on a directory, read" says not which.
+      throw Object.assign(new Error(`Cannot read checkpoint ${file}: ${message}`, { cause: err }), { code });
     }
-    const data = JSON.parse(text) as Checkpoint;
-    if (data.version !== 1 || !Array.isArray(data.files)) throw new Error(`Unknown checkpoint format in ${this.fileFor(key)}`);
+    let data: Checkpoint | null;
+    try {
+      data = JSON.parse(text) as Checkpoint | null;
+    } catch (err) {
+      throw new Error(`Corrupt checkpoint ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    // `null` or a number parse too: check the shape before reading fields.
+    if (typeof data !== 'object' || data === null || data.version !== 1 || !Array.isArray(data.files)) {
+      throw new Error(`Unknown checkpoint format in ${file}`);
+    }
     return data;
   }
 

@@ -62,6 +62,9 @@ interface Group {
 /** Groups and how many of their records are in the open batch. */
 type Share = [Group, number];
 
+/** A full batch set aside while held (it gets its seq when sent), with its shares. */
+type HeldBatch<T> = Omit<Batch<T>, 'seq'> & { shares: Share[] };
+
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
@@ -89,6 +92,8 @@ export class MicroBatcher<T> {
   private timer: unknown;
   private seq = 0;
   private held = false;
+  /** Full batches cut while held, sent in order on release. */
+  private waiting: HeldBatch<T>[] = [];
   /** Totals for status and stats. */
   sentBatches = 0;
   sentRecords = 0;
@@ -102,9 +107,11 @@ export class MicroBatcher<T> {
     if (!(options.maxSize >= 1)) throw new Error('maxSize must be at least 1');
   }
 
-  /** Records waiting in the open batch. */
+  /** Records waiting in the open batch (and, while held, in full batches set aside). */
   get pending(): number {
-    return this.records.length;
+    let n = this.records.length;
+    for (const b of this.waiting) n += b.count;
+    return n;
   }
 
   /** Adds records; flushes as many full batches as they fill. */
@@ -121,21 +128,22 @@ export class MicroBatcher<T> {
       if (maxBytes > 0) {
         const size = sizeOf(items[i]);
         if (this.records.length > 0 && this.bytes + size > maxBytes) {
-          this.flush('bytes');
+          this.full('bytes');
           continue;
         }
         this.take(items, i, i + 1, size, group, options.topic);
         i += 1;
-        if (this.records.length >= maxSize) this.flush('size');
-        else if (this.bytes >= maxBytes) this.flush('bytes');
+        if (this.records.length >= maxSize) this.full('size');
+        else if (this.bytes >= maxBytes) this.full('bytes');
         continue;
       }
       const room = maxSize - this.records.length;
       const to = Math.min(items.length, i + room);
-      const bytes = knownBytesEach >= 0 ? Math.round(knownBytesEach * (to - i)) : sumSizes(items, i, to);
+      // Rounded from the group's start, so that the parts add up to the known total.
+      const bytes = knownBytesEach >= 0 ? Math.round(knownBytesEach * to) - Math.round(knownBytesEach * i) : sumSizes(items, i, to);
       this.take(items, i, to, bytes, group, options.topic);
       i = to;
-      if (this.records.length >= maxSize) this.flush('size');
+      if (this.records.length >= maxSize) this.full('size');
     }
   }
 
@@ -164,34 +172,51 @@ export class MicroBatcher<T> {
   /** Sends the open batch now, if it has records. While held, keeps it. */
   flush(reason: FlushReason): boolean {
     if (this.records.length === 0 || this.held) return false;
-    this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch: Batch<T> = {
+    this.send(this.cut(reason));
+    return true;
+  }
+
+  /**
+   * The open batch is full: sends it, or while held sets it aside for
+   * `release` (add must not spin on a flush that cannot happen).
+   */
+  private full(reason: FlushReason): void {
+    if (this.held) this.waiting.push(this.cut(reason));
+    else this.flush(reason);
+  }
+
+  /** Closes the open batch (a new one starts empty). */
+  private cut(reason: FlushReason): HeldBatch<T> {
+    const batch = {
       records: this.records,
       count: this.records.length,
       bytes: this.bytes,
       reason,
       start: this.start,
       end: this.end,
-      seq: ++this.seq,
       topic: this.mixedTopics ? undefined : this.topic,
     };
-    const shares = this.shares;
-    this.records = [];
-    this.bytes = 0;
-    this.shares = [];
+    return { ...batch, shares: this.takeOpenBatch() };
+  }
+
+  private send(cut: HeldBatch<T>): void {
+    const { shares, ...rest } = cut;
+    const batch: Batch<T> = { ...rest, seq: ++this.seq };
     this.sentBatches++;
     this.sentRecords += batch.count;
     this.emit(batch);
     settle(shares, 'sent');
-    return true;
   }
 
   /** Drops the open batch; its records count as settled. Returns how many. */
   discard(): number {
-    const dropped = this.records.length;
+    const waiting = this.waiting;
+    this.waiting = [];
+    let dropped = this.records.length;
+    for (const b of waiting) dropped += b.count;
     const shares = this.takeOpenBatch();
     this.discardedRecords += dropped;
+    for (const b of waiting) settle(b.shares, 'discarded');
     settle(shares, 'discarded');
     return dropped;
   }
@@ -246,8 +271,10 @@ export class MicroBatcher<T> {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    // A batch whose time ran out while held goes at once.
-    if (this.records.length > 0 && this.timer === undefined) this.flush('interval');
+    // Full batches set aside while held go first, in order.
+    while (!this.held && this.waiting.length > 0) this.send(this.waiting.shift()!);
+    // A batch whose time ran out while held goes at once (there is no time with no interval).
+    if (this.records.length > 0 && this.options.intervalMs > 0 && this.timer === undefined) this.flush('interval');
     else if (this.records.length >= this.options.maxSize) this.flush('size');
   }
 
