@@ -1,0 +1,258 @@
+/**
+ * An emergency stop shared by any number of sources, batchers and gates:
+ * engaged or released, with a record of who changed it, when and why.
+ *
+ * The state survives restarts: every change is written atomically to one
+ * small JSON file per switch. A switch whose file exists but cannot be read
+ * or understood starts engaged (fail closed) and says why; the unreadable
+ * file is kept aside for inspection.
+ *
+ * One process-wide registry hands out switches by state file, so the nodes
+ * of a redeployed flow find the same switch, listeners and all, that the
+ * nodes they replace used.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeAtomically } from './checkpoint-store';
+
+export type SwitchState = 'engaged' | 'released';
+
+/**
+ * What changed the switch: a control message, the editor's button, an HTTP
+ * call, the configured initial state on first start, or an unreadable state
+ * file (fail closed).
+ */
+export type ChangeCause = 'message' | 'editor' | 'http' | 'initial' | 'fail-closed';
+
+export interface SwitchChange {
+  state: SwitchState;
+  /** ISO 8601 time of the change. */
+  at: string;
+  cause: ChangeCause;
+  reason?: string;
+  /** The user who made it, when Node-RED's admin auth names one. */
+  user?: string;
+  /** The id of the node that received the control message or HTTP call. */
+  node?: string;
+}
+
+export type ChangeRequest = Pick<SwitchChange, 'cause' | 'reason' | 'user' | 'node'>;
+
+/** How a switch found its state when it was opened. */
+export type LoadOutcome =
+  | { kind: 'restored' }
+  | { kind: 'initial' }
+  | { kind: 'fail-closed'; error: string; keptAs: string | undefined };
+
+export interface SwitchListener {
+  change?(change: SwitchChange): void;
+  /** Writing the state file failed: the change holds, but not across a restart. */
+  saveError?(err: unknown): void;
+}
+
+interface StateFile {
+  version: 1;
+  id: string;
+  state: SwitchState;
+  history: SwitchChange[];
+}
+
+/** Changes kept (in memory and in the file); older ones are dropped. */
+export const HISTORY_LIMIT = 50;
+/** Longest reason kept, in characters: a reason is a note, not a payload. */
+export const REASON_LIMIT = 500;
+
+const isState = (value: unknown): value is SwitchState => value === 'engaged' || value === 'released';
+
+export class KillSwitch {
+  private current: SwitchState;
+  private readonly changes: SwitchChange[];
+  private readonly listeners = new Set<SwitchListener>();
+  private writing: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+
+  private constructor(
+    readonly id: string,
+    /** The state file; undefined keeps the switch in memory only. */
+    readonly file: string | undefined,
+    state: SwitchState,
+    history: SwitchChange[],
+    readonly loaded: LoadOutcome,
+  ) {
+    this.current = state;
+    this.changes = history.slice(-HISTORY_LIMIT);
+  }
+
+  /**
+   * Reads the switch's state from `file` (synchronously: a source must know
+   * whether to read before it starts). No file: `initial`, which is then
+   * written. An unreadable or unknown file: engaged, fail closed.
+   */
+  static open(id: string, file: string | undefined, initial: SwitchState): KillSwitch {
+    const now = new Date().toISOString();
+    if (!file) return new KillSwitch(id, undefined, initial, [{ state: initial, at: now, cause: 'initial' }], { kind: 'initial' });
+    let text: string | undefined;
+    let error: string | undefined;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') error = (err as Error).message;
+    }
+    if (text !== undefined) {
+      const data = parseStateFile(text);
+      if (typeof data !== 'string') return new KillSwitch(id, file, data.state, data.history, { kind: 'restored' });
+      error = data;
+    }
+    if (error === undefined) {
+      const sw = new KillSwitch(id, file, initial, [{ state: initial, at: now, cause: 'initial' }], { kind: 'initial' });
+      sw.save().catch(() => undefined); // reported to listeners; the state holds in memory
+      return sw;
+    }
+    // Fail closed, and keep the bad file for whoever investigates.
+    const keptAs = keepAside(file);
+    const reason = `state file ${file} could not be read (${error})${keptAs ? `; kept as ${keptAs}` : ''}`;
+    const sw = new KillSwitch(id, file, 'engaged', [{ state: 'engaged', at: now, cause: 'fail-closed', reason }], {
+      kind: 'fail-closed',
+      error,
+      keptAs,
+    });
+    sw.save().catch(() => undefined);
+    return sw;
+  }
+
+  get state(): SwitchState {
+    return this.current;
+  }
+
+  get engaged(): boolean {
+    return this.current === 'engaged';
+  }
+
+  /** The last change (or how the state was first set). */
+  get last(): SwitchChange | undefined {
+    return this.changes[this.changes.length - 1];
+  }
+
+  /** Changes, oldest first, at most HISTORY_LIMIT. */
+  get history(): SwitchChange[] {
+    return this.changes.map((c) => ({ ...c }));
+  }
+
+  /**
+   * Sets the state. Returns the change, or undefined when the switch already
+   * was in that state (nothing is recorded then).
+   */
+  set(state: SwitchState, request: ChangeRequest): SwitchChange | undefined {
+    if (!isState(state)) throw new Error(`Unknown kill switch state "${String(state)}"`);
+    if (state === this.current) return undefined;
+    const change: SwitchChange = { state, at: new Date().toISOString(), cause: request.cause };
+    const reason = typeof request.reason === 'string' ? request.reason.trim().slice(0, REASON_LIMIT) : '';
+    if (reason) change.reason = reason;
+    if (request.user) change.user = request.user;
+    if (request.node) change.node = request.node;
+    this.current = state;
+    this.changes.push(change);
+    if (this.changes.length > HISTORY_LIMIT) this.changes.splice(0, this.changes.length - HISTORY_LIMIT);
+    this.save().catch(() => undefined);
+    for (const listener of [...this.listeners]) listener.change?.({ ...change });
+    return { ...change };
+  }
+
+  engage(request: ChangeRequest): SwitchChange | undefined {
+    return this.set('engaged', request);
+  }
+
+  release(request: ChangeRequest): SwitchChange | undefined {
+    return this.set('released', request);
+  }
+
+  toggle(request: ChangeRequest): SwitchChange | undefined {
+    return this.set(this.engaged ? 'released' : 'engaged', request);
+  }
+
+  /** Calls `listener` on every change from now on; returns the unsubscribe function. */
+  subscribe(listener: SwitchListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Resolves once the state as it is now is on disk; rejects if that write failed. */
+  whenSaved(): Promise<void> {
+    return this.writing;
+  }
+
+  /** Writes the current state; changes made while a write waits join it. */
+  private save(): Promise<void> {
+    const file = this.file;
+    if (!file) return Promise.resolve();
+    if (this.queued) return this.queued;
+    const run = this.writing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        const data: StateFile = { version: 1, id: this.id, state: this.current, history: this.changes };
+        return writeAtomically(file, JSON.stringify(data, null, 1));
+      });
+    this.queued = run;
+    this.writing = run;
+    run.catch((err) => {
+      for (const listener of [...this.listeners]) listener.saveError?.(err);
+    });
+    return run;
+  }
+}
+
+/** The file's content, or why it cannot be used. */
+function parseStateFile(text: string): StateFile | string {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    return `not JSON: ${(err as Error).message}`;
+  }
+  const file = data as Partial<StateFile> | null;
+  if (typeof file !== 'object' || file === null || file.version !== 1 || !isState(file.state)) return 'unknown format';
+  const history = Array.isArray(file.history)
+    ? file.history.filter((c): c is SwitchChange => typeof c === 'object' && c !== null && isState(c.state) && typeof c.at === 'string')
+    : [];
+  return { version: 1, id: String(file.id ?? ''), state: file.state, history };
+}
+
+/** Moves an unreadable state file out of the way; returns where, if it could. */
+function keepAside(file: string): string | undefined {
+  const aside = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    fs.renameSync(file, aside);
+    return aside;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state file of switch `id` in `dir`. */
+export function switchFile(dir: string, id: string): string {
+  return path.join(dir, `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+}
+
+/** Switches by state file, for the life of the process. */
+export class KillSwitchRegistry {
+  private readonly switches = new Map<string, KillSwitch>();
+
+  /**
+   * The switch `id` kept in `dir`: the one already open, or one read from
+   * its file (`initial` when it has none). `created` tells which.
+   */
+  open(id: string, dir: string, initial: SwitchState): { killSwitch: KillSwitch; created: boolean } {
+    const file = path.resolve(switchFile(dir, id));
+    const known = this.switches.get(file);
+    if (known) return { killSwitch: known, created: false };
+    const killSwitch = KillSwitch.open(id, file, initial);
+    this.switches.set(file, killSwitch);
+    return { killSwitch, created: true };
+  }
+}
+
+/** The process-wide registry the nodes use. */
+export const killSwitches = new KillSwitchRegistry();

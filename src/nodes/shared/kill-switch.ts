@@ -1,0 +1,187 @@
+/**
+ * How nodes use the kill switch engine (src/lib/kill-switch): open the
+ * switch a node owns, follow a shared one by its config node's id, and
+ * control a switch over the admin HTTP API.
+ *
+ * Catalog keys are looked up in the calling node's own catalog
+ * (`<type>.errors.noKillSwitch`, and `<type>.log.*` for owners), since each
+ * node set has its own message namespace.
+ */
+import * as path from 'node:path';
+import { killSwitches, type ChangeCause, type KillSwitch, type SwitchChange, type SwitchState } from '../../lib/kill-switch';
+import { oneOf, stateDir } from './config';
+import type { AdminRequest, AdminResponse, Node, NodeAPI } from './red';
+
+/** A node that carries a switch: a kill-switch-config node, or a kill-switch node. */
+export interface SwitchCarrier extends Node {
+  logIngestSwitch?: KillSwitch;
+}
+
+/** Where switch states are kept. */
+export function switchDir(RED: NodeAPI): string {
+  return path.join(stateDir(RED), 'switches');
+}
+
+/**
+ * Opens the switch `node` owns (found again after a redeploy, read from its
+ * file after a restart) and writes what happens to it to the Node-RED log.
+ */
+export function openOwnSwitch(RED: NodeAPI, node: Node, initial: unknown): KillSwitch {
+  const prefix = node.type;
+  const { killSwitch, created } = killSwitches.open(node.id, switchDir(RED), oneOf<SwitchState>(initial, ['released', 'engaged'], 'released'));
+  const saveError = (err: unknown) =>
+    node.error(RED._(`${prefix}.log.saveFailed`, { file: killSwitch.file, message: err instanceof Error ? err.message : String(err) }));
+  if (created) {
+    const last = killSwitch.last;
+    const loaded = killSwitch.loaded;
+    if (loaded.kind === 'fail-closed') node.warn(RED._(`${prefix}.log.failClosed`, { reason: last?.reason ?? loaded.error }));
+    else if (loaded.kind === 'initial') node.log(RED._(`${prefix}.log.initial`, { state: stateLabel(RED, prefix, killSwitch.state) }));
+    else node.log(RED._(`${prefix}.log.restored`, { since: describe(RED, prefix, last), at: last?.at }));
+    killSwitch.whenSaved().catch(saveError);
+  }
+  const unsubscribe = killSwitch.subscribe({
+    change: (change) => node.log(describe(RED, prefix, change)),
+    saveError,
+  });
+  node.on('close', (_removed: boolean, done: () => void) => {
+    unsubscribe();
+    done();
+  });
+  return killSwitch;
+}
+
+/** The switch of a kill-switch-config node (or kill-switch node) by its id. */
+export function findSwitch(RED: NodeAPI, id: string): KillSwitch | undefined {
+  return (RED.nodes.getNode(id) as SwitchCarrier | null)?.logIngestSwitch;
+}
+
+/**
+ * Makes `node` obey the shared switch `switchId` (its `killSwitch` setting;
+ * empty: no switch). `onChange(true)` runs at once when the switch is
+ * engaged, then on every change. A switch that cannot be found counts as
+ * engaged (fail closed), with an error naming it. Stops following on close.
+ */
+export function followKillSwitch(RED: NodeAPI, node: Node, switchId: unknown, onChange: (engaged: boolean) => void): void {
+  if (typeof switchId !== 'string' || switchId === '') return;
+  const killSwitch = findSwitch(RED, switchId);
+  if (!killSwitch) {
+    node.error(RED._(`${node.type}.errors.noKillSwitch`, { id: switchId }));
+    onChange(true);
+    return;
+  }
+  if (killSwitch.engaged) onChange(true);
+  const unsubscribe = killSwitch.subscribe({ change: (change) => onChange(change.state === 'engaged') });
+  node.on('close', (_removed: boolean, done: () => void) => {
+    unsubscribe();
+    done();
+  });
+}
+
+/** A log line for a change: "engaged by HTTP call (alice): incident 42". */
+function describe(RED: NodeAPI, prefix: string, change: SwitchChange | undefined): string {
+  if (!change) return '';
+  const state = stateLabel(RED, prefix, change.state);
+  let cause = RED._(`${prefix}.cause.${change.cause}`);
+  if (change.user) cause = RED._(`${prefix}.log.causeUser`, { cause, user: change.user });
+  return change.reason
+    ? RED._(`${prefix}.log.changedReason`, { state, cause, reason: change.reason, at: change.at })
+    : RED._(`${prefix}.log.changed`, { state, cause, at: change.at });
+}
+
+function stateLabel(RED: NodeAPI, prefix: string, state: SwitchState): string {
+  return RED._(`${prefix}.state.${state}`);
+}
+
+/**
+ * What a node holds for its next instance across a redeploy, by node id:
+ * records a held batch or gate could not send while the switch was engaged.
+ */
+const handovers = new Map<string, unknown>();
+
+export const handover = {
+  put(id: string, value: unknown): void {
+    handovers.set(id, value);
+  },
+  take<T>(id: string): T | undefined {
+    const value = handovers.get(id) as T | undefined;
+    handovers.delete(id);
+    return value;
+  },
+};
+
+/** The switch's state as the admin API and the status output report it. */
+export function switchInfo(killSwitch: KillSwitch, withHistory = false): Record<string, unknown> {
+  const last = killSwitch.last;
+  const info: Record<string, unknown> = {
+    id: killSwitch.id,
+    state: killSwitch.state,
+    engaged: killSwitch.engaged,
+    since: last?.at,
+    cause: last?.cause,
+  };
+  if (last?.reason) info.reason = last.reason;
+  if (last?.user) info.user = last.user;
+  if (withHistory) info.history = killSwitch.history;
+  return info;
+}
+
+const ACTIONS = ['engage', 'release', 'toggle'] as const;
+type Action = (typeof ACTIONS)[number];
+
+/** Admin apps the endpoints are already on (each node module tries once). */
+const servedApps = new WeakSet<object>();
+
+/**
+ * `POST /kill-switch/:id` (permission `kill-switch.write`), body
+ * `{action: "engage"|"release"|"toggle", reason?}` (no action: toggle, what
+ * the editor's button sends), and `GET /kill-switch/:id` (`kill-switch.read`)
+ * for the state and recent history. `:id` is a kill-switch node or a
+ * kill-switch-config node; any other id is 404.
+ */
+export function serveAdminEndpoints(RED: NodeAPI): void {
+  const app = RED.httpAdmin;
+  if (!app || servedApps.has(app)) return;
+  servedApps.add(app);
+  const permission = (name: string) =>
+    RED.auth?.needsPermission(name) ?? ((_req: AdminRequest, _res: AdminResponse, next: (err?: unknown) => void) => next());
+
+  app.post('/kill-switch/:id', permission('kill-switch.write'), (req, res) => {
+    const target = RED.nodes.getNode(req.params.id) as SwitchCarrier | null;
+    const killSwitch = target?.logIngestSwitch;
+    if (!target || !killSwitch) {
+      res.status(404).json({ error: `no kill switch with id ${req.params.id}` });
+      return;
+    }
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { action?: unknown; reason?: unknown };
+    const given = body.action !== undefined && body.action !== '';
+    const action = given ? body.action : 'toggle';
+    if (!ACTIONS.includes(action as Action)) {
+      res.status(400).json({ error: `unknown action ${JSON.stringify(action)}: use "engage", "release" or "toggle"` });
+      return;
+    }
+    // The editor's button sends no action; the editor marks its own requests.
+    const cause: ChangeCause = !given && req.get('Node-RED-API-Version') ? 'editor' : 'http';
+    const request = {
+      cause,
+      reason: typeof body.reason === 'string' ? body.reason : undefined,
+      user: req.user?.username,
+      node: target.id,
+    };
+    const change =
+      action === 'toggle' ? killSwitch.toggle(request) : killSwitch.set(action === 'engage' ? 'engaged' : 'released', request);
+    const answer = { ...switchInfo(killSwitch), changed: change !== undefined };
+    killSwitch.whenSaved().then(
+      () => res.json(answer),
+      (err: Error) => res.status(500).json({ ...answer, error: `the state holds but could not be saved: ${err.message}` }),
+    );
+  });
+
+  app.get('/kill-switch/:id', permission('kill-switch.read'), (req, res) => {
+    const killSwitch = (RED.nodes.getNode(req.params.id) as SwitchCarrier | null)?.logIngestSwitch;
+    if (!killSwitch) {
+      res.status(404).json({ error: `no kill switch with id ${req.params.id}` });
+      return;
+    }
+    res.json(switchInfo(killSwitch, true));
+  });
+}
