@@ -1,0 +1,433 @@
+/**
+ * Follows every matching file in a folder tree: discovery finds the files,
+ * and each is followed by its own TailSession, with the same rotation,
+ * identity, delivery and checkpoint guarantees as a single followed file.
+ *
+ * - A rotated file that matches the patterns too (app.log.1) is recognised by
+ *   its identity (device, inode, head) and not read a second time.
+ * - At most `maxOpenFiles` files are followed at once; beyond that the least
+ *   recently active are closed, their positions kept, and opened again when
+ *   they change.
+ * - Change events come from discovery; a stat poll with idle back-off is the
+ *   safety net, so a thousand idle files cost next to nothing.
+ */
+import { promises as fsp, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { Discovery, type DiscoveryMode, type DiscoveryOptions } from './discovery';
+import { TailSession, type TailSessionOptions } from './tail-session';
+import type { FileIdentity } from './file-identity';
+import { hasSameHead } from './file-identity';
+import type { LineChunk, SplitterSettings } from './file-reader';
+import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
+import type { Ticket } from './delivery-ledger';
+import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
+
+export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error';
+
+export interface FileEvent {
+  event: FileEventKind;
+  path: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface DirectoryTailOptions extends SplitterSettings {
+  /** Names this tail in delivery tickets and checkpoint keys. */
+  id: string;
+  discovery: DiscoveryOptions;
+  /** Where to start in files that exist when following begins; later files are read whole. */
+  startAt: StartAt;
+  idleFlushMs: number;
+  /** Safety-net stat checks of active files (backs off up to 8× while idle); 0 = none. */
+  pollIntervalMs: number;
+  rotateWaitMs?: number;
+  chunkBytes?: number;
+  maxOpenFiles: number;
+  /** Resume from checkpoints. */
+  resume: boolean;
+  checkpoints?: { store: CheckpointStore; intervalMs: number };
+}
+
+export interface DirectoryTailHooks {
+  emit(chunk: LineChunk, ticket: Ticket): void;
+  acksPerMessage(chunk: LineChunk): number;
+  /** Lines allowed in flight unacknowledged, for the whole tree. */
+  creditLines(): number;
+  event(event: FileEvent): void;
+  notice(notice: FollowerNotice): void;
+  error(error: FollowerError): void;
+  mode(mode: DiscoveryMode): void;
+  checkpointError(err: unknown): void;
+}
+
+/** A file closed for the open-file limit. */
+interface Dormant {
+  /** Resolves with the positions reached once the session has stopped and written its checkpoint. */
+  stopped: Promise<ResumePoint[]>;
+  /** The positions, once stopped. */
+  points?: ResumePoint[];
+  reopening?: boolean;
+}
+
+interface Followed {
+  session: TailSession;
+  /** session.start(): a stop must wait for it, or the session starts reading after its stop. */
+  started: Promise<void>;
+  lastActive: number;
+  /** Polls skipped while idle: the back-off step. */
+  idlePolls: number;
+  skip: number;
+}
+
+const MIN_CREDIT_PER_FILE = 1000;
+/** Identities of files read, remembered across restarts (the oldest go first). */
+const MAX_SEEN = 4096;
+const MAX_POLL_BACKOFF = 8;
+/** A file that vanished is let go after this long without coming back. */
+const FORGET_AFTER_MS = 10_000;
+
+export class DirectoryTail {
+  private readonly discovery: Discovery;
+  private readonly followed = new Map<string, Followed>();
+  /** Closed for the open-file limit: positions to resume from. */
+  private readonly dormant = new Map<string, Dormant>();
+  /** Files read so far, by dev:ino, with the path they were read under. */
+  private readonly seen = new Map<string, { identity: FileIdentity; path: string }>();
+  /** Paths that are rotated copies of files already read. */
+  private readonly aliases = new Set<string>();
+  private readonly forgetTimers = new Map<string, NodeJS.Timeout>();
+  private readonly seenWriter: CheckpointWriter | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** Polls since dormant files were last checked, and whether a check runs. */
+  private dormantTicks = 0;
+  private checkingDormant = false;
+  private paused = false;
+  private running = false;
+  private instance = 0;
+
+  constructor(
+    private readonly options: DirectoryTailOptions,
+    private readonly hooks: DirectoryTailHooks,
+  ) {
+    const cp = options.checkpoints;
+    this.seenWriter = cp && new CheckpointWriter(cp.store, this.seenKey, cp.intervalMs, hooks.checkpointError);
+    this.discovery = new Discovery(options.discovery, {
+      added: (file, stats, initial) => void this.added(file, stats, initial),
+      changed: (file) => this.changed(file),
+      removed: (file) => this.removed(file),
+      mode: (mode) => hooks.mode(mode),
+      error: (err, where) => {
+        const reason = err.code === 'EACCES' || err.code === 'EPERM' ? 'denied' : 'read';
+        hooks.error({ path: where, reason, code: err.code ?? 'EUNKNOWN', message: err.message });
+        hooks.event({ event: 'error', path: where, detail: { code: err.code, message: err.message } });
+      },
+    });
+  }
+
+  /** How many files are followed now (open), and known in all. */
+  get counts(): { open: number; known: number } {
+    return { open: this.followed.size, known: this.followed.size + this.dormant.size };
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.loadSeen();
+    if (!this.running) return;
+    this.discovery.start();
+    if (this.options.pollIntervalMs > 0) {
+      this.pollTimer = setInterval(() => this.poll(), this.options.pollIntervalMs);
+      this.pollTimer.unref?.();
+    }
+  }
+
+  pause(): void {
+    this.paused = true;
+    for (const f of this.followed.values()) f.session.pause();
+  }
+
+  unpause(): void {
+    this.paused = false;
+    for (const f of this.followed.values()) f.session.unpause();
+  }
+
+  /**
+   * Reads every followed file again from what was delivered (lines sent
+   * meanwhile were dropped, as when the batcher after this tail restarted).
+   */
+  async rewind(): Promise<void> {
+    const followed = [...this.followed];
+    for (const [file] of followed) this.followed.delete(file);
+    await Promise.all(
+      followed.map(async ([file, f]) => {
+        const points = await stopSession(f, 0);
+        this.open(file, 'beginning', points.length > 0 ? points : undefined);
+      }),
+    );
+  }
+
+  /** Stops everything and writes the checkpoints. */
+  async stop(settleMs: number): Promise<void> {
+    this.running = false;
+    clearInterval(this.pollTimer);
+    for (const t of this.forgetTimers.values()) clearTimeout(t);
+    // Sessions first: they stop reading at once, not after the watcher has closed.
+    const followed = [...this.followed.values()];
+    this.followed.clear();
+    const stopping = Promise.all([...followed.map((f) => stopSession(f, settleMs)), ...[...this.dormant.values()].map((d) => d.stopped)]);
+    await this.discovery.stop();
+    await stopping;
+    await this.seenWriter?.flush();
+  }
+
+  /** Stops and forgets every checkpoint (the node was removed). */
+  async discard(): Promise<void> {
+    this.running = false;
+    clearInterval(this.pollTimer);
+    for (const t of this.forgetTimers.values()) clearTimeout(t);
+    const followed = [...this.followed.values()];
+    this.followed.clear();
+    // Sessions still stopping would write their checkpoints after the removal.
+    const stopping = Promise.all([
+      ...followed.map((f) => f.started.then(() => f.session.discard()).catch(() => undefined)),
+      ...[...this.dormant.values()].map((d) => d.stopped),
+    ]);
+    await this.discovery.stop();
+    await stopping;
+    this.seenWriter?.cancel(); // or its timer writes the file again after the removal
+    await this.options.checkpoints?.store.removeAll(`${this.options.id}~`);
+  }
+
+  private async added(file: string, stats: Stats, initial: boolean): Promise<void> {
+    // Back after a 'removed' (deleted and created again, or a rename rotation
+    // seen as unlink + add): say so, and go on with the same session.
+    const returned = this.forgetTimers.has(file);
+    this.cancelForget(file);
+    if (this.followed.has(file) || this.dormant.has(file)) {
+      if (returned) this.hooks.event({ event: 'added', path: file, detail: { size: stats.size } });
+      this.changed(file);
+      return;
+    }
+    if (await this.isRotatedCopy(file, stats)) {
+      this.aliases.add(file);
+      return;
+    }
+    this.hooks.event({ event: 'added', path: file, detail: { size: stats.size } });
+    this.open(file, initial ? this.options.startAt : 'beginning');
+  }
+
+  /** True when the file is one already read, under a new name (rotation). */
+  private async isRotatedCopy(file: string, stats: Stats): Promise<boolean> {
+    const known = this.seen.get(`${stats.dev}:${stats.ino}`);
+    // An empty head matches anything: with inodes recycled, it would hide a new file.
+    if (!known || known.path === file || known.identity.headLength === 0) return false;
+    let handle;
+    try {
+      handle = await fsp.open(file, 'r');
+      return await hasSameHead(known.identity, handle, await handle.stat());
+    } catch {
+      return false;
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+
+  private changed(file: string): void {
+    const followed = this.followed.get(file);
+    if (followed) {
+      followed.lastActive = Date.now();
+      followed.idlePolls = 0;
+      followed.session.poke();
+    } else {
+      this.wake(file);
+    }
+  }
+
+  /** Reopens a dormant file where its session stopped, once it has stopped. */
+  private wake(file: string): void {
+    const dormant = this.dormant.get(file);
+    if (!dormant || dormant.reopening) return;
+    dormant.reopening = true;
+    void dormant.stopped.then((points) => {
+      if (this.dormant.get(file) !== dormant) return; // forgotten or reopened meanwhile
+      // No positions (the file was never opened): the checkpoint says where.
+      this.open(file, 'beginning', points.length > 0 ? points : undefined);
+    });
+  }
+
+  private removed(file: string): void {
+    this.aliases.delete(file);
+    if (!this.followed.has(file) && !this.dormant.has(file)) return;
+    // The session reads what is left and notices a rotation by itself; if
+    // the path stays gone, the file is let go.
+    this.followed.get(file)?.session.poke();
+    this.hooks.event({ event: 'removed', path: file });
+    this.cancelForget(file);
+    const timer = setTimeout(() => void this.forget(file), Math.max(FORGET_AFTER_MS, (this.options.rotateWaitMs ?? 5000) * 2));
+    timer.unref?.();
+    this.forgetTimers.set(file, timer);
+  }
+
+  private cancelForget(file: string): void {
+    clearTimeout(this.forgetTimers.get(file));
+    this.forgetTimers.delete(file);
+  }
+
+  private async forget(file: string): Promise<void> {
+    this.forgetTimers.delete(file);
+    if (!this.running || this.discovery.files().includes(file)) return;
+    const followed = this.followed.get(file);
+    const dormant = this.dormant.get(file);
+    this.followed.delete(file);
+    this.dormant.delete(file);
+    if (followed) await stopSession(followed, 1000);
+    await dormant?.stopped;
+    await this.options.checkpoints?.store.remove(this.checkpointKey(file)).catch(() => undefined);
+  }
+
+  private open(file: string, startAt: StartAt, resumeFrom?: ResumePoint[]): void {
+    if (!this.running) return;
+    this.dormant.delete(file);
+    this.makeRoom();
+    const sessionOptions: TailSessionOptions = {
+      ...this.options,
+      path: file,
+      startAt,
+      pollIntervalMs: 0, // this tail polls and watches for all of its files
+      watch: false,
+      sourceId: `${this.options.id}#${++this.instance}`,
+      resume: this.options.resume,
+      resumeFrom,
+      checkpoints: this.options.checkpoints && { ...this.options.checkpoints, key: this.checkpointKey(file) },
+    };
+    const session = new TailSession(sessionOptions, {
+      emit: (chunk, ticket) => {
+        const f = this.followed.get(file);
+        if (f) {
+          f.lastActive = Date.now();
+          f.idlePolls = 0;
+        }
+        this.refreshSeen(chunk.identity);
+        this.hooks.emit(chunk, ticket);
+      },
+      acksPerMessage: (chunk) => this.hooks.acksPerMessage(chunk),
+      creditLines: () => Math.max(MIN_CREDIT_PER_FILE, this.hooks.creditLines() / Math.max(1, this.followed.size)),
+      state: (state: FollowerState) => void state,
+      // Reopened after a sleep (the open-file limit): resuming is routine, not news.
+      notice: (notice) => {
+        if (!(notice.kind === 'resumed' && resumeFrom)) this.onNotice(notice);
+      },
+      error: (error) => {
+        this.hooks.error(error);
+        this.hooks.event({ event: 'error', path: error.path, detail: { code: error.code, message: error.message } });
+      },
+      checkpointError: (err) => this.hooks.checkpointError(err),
+      opened: (identity) => this.remember(identity, file),
+    });
+    if (this.paused) session.pause();
+    const started = session.start().catch(() => undefined);
+    this.followed.set(file, { session, started, lastActive: Date.now(), idlePolls: 0, skip: 0 });
+  }
+
+  private onNotice(notice: FollowerNotice): void {
+    if (notice.kind === 'rotated') this.hooks.event({ event: 'rotated', path: notice.path });
+    else if (notice.kind === 'truncated') this.hooks.event({ event: 'truncated', path: notice.path, detail: { size: notice.size } });
+    this.hooks.notice(notice);
+  }
+
+  /** Closes the least recently active files until one more fits. */
+  private makeRoom(): void {
+    while (this.followed.size >= this.options.maxOpenFiles) {
+      let oldest: [string, Followed] | undefined;
+      for (const entry of this.followed) if (!oldest || entry[1].lastActive < oldest[1].lastActive) oldest = entry;
+      if (!oldest) return;
+      const [file, followed] = oldest;
+      this.followed.delete(file);
+      // Reopening waits for this stop: its positions and checkpoint are final then.
+      const dormant: Dormant = { stopped: stopSession(followed, 1000) };
+      void dormant.stopped.then((points) => {
+        dormant.points = points;
+      });
+      this.dormant.set(file, dormant);
+    }
+  }
+
+  /** The safety net: stat followed files, less often the longer they idle. */
+  private poll(): void {
+    for (const f of this.followed.values()) {
+      if (f.skip > 0) {
+        f.skip--;
+        continue;
+      }
+      f.idlePolls = Math.min(f.idlePolls + 1, MAX_POLL_BACKOFF);
+      f.skip = f.idlePolls - 1;
+      f.session.poke();
+    }
+    // Dormant files are idle ones: checked at the slowest rate, one check at a time.
+    if (++this.dormantTicks < MAX_POLL_BACKOFF || this.checkingDormant) return;
+    this.dormantTicks = 0;
+    this.checkingDormant = true;
+    void this.pollDormant().finally(() => {
+      this.checkingDormant = false;
+    });
+  }
+
+  private async pollDormant(): Promise<void> {
+    for (const [file, { points }] of [...this.dormant]) {
+      if (!this.running) return;
+      const last = points?.[points.length - 1];
+      if (!last) continue;
+      try {
+        const stats = await fsp.stat(file);
+        if (stats.ino !== last.identity.ino || stats.size !== last.offset) this.changed(file);
+      } catch {
+        // gone: discovery says so
+      }
+    }
+  }
+
+  private get seenKey(): string {
+    return `${this.options.id}~seen`;
+  }
+
+  private async loadSeen(): Promise<void> {
+    const cp = this.options.checkpoints;
+    if (!cp || !this.options.resume) return;
+    try {
+      const saved = await cp.store.load(this.seenKey);
+      for (const { identity, path } of saved?.files ?? []) this.seen.set(`${identity.dev}:${identity.ino}`, { identity, path: path ?? '' });
+    } catch (err) {
+      this.hooks.checkpointError(err);
+    }
+  }
+
+  /** Keeps the head of a file read in `seen` as it grows, so it tells the file from others. */
+  private refreshSeen(identity: FileIdentity): void {
+    const known = this.seen.get(`${identity.dev}:${identity.ino}`);
+    if (!known || known.identity.headLength >= identity.headLength) return;
+    known.identity = identity;
+    this.saveSeen();
+  }
+
+  private remember(identity: FileIdentity, file: string): void {
+    const key = `${identity.dev}:${identity.ino}`;
+    const known = this.seen.get(key);
+    this.seen.delete(key);
+    // A file first read under one name keeps it: later names are rotations.
+    this.seen.set(key, { identity, path: known && known.identity.headHash === identity.headHash ? known.path : file });
+    while (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.keys().next().value as string);
+    this.saveSeen();
+  }
+
+  private saveSeen(): void {
+    const files = [...this.seen.values()].map(({ identity: id, path }) => ({ identity: id, offset: 0, path }));
+    this.seenWriter?.update({ path: this.options.discovery.root, files });
+  }
+
+  private checkpointKey(file: string): string {
+    return `${this.options.id}~${createHash('sha1').update(file).digest('hex').slice(0, 16)}`;
+  }
+}
+
+/** Stops a session once it has started, and returns where it got (nothing if it failed). */
+function stopSession(followed: Followed, settleMs: number): Promise<ResumePoint[]> {
+  return followed.started.then(() => followed.session.stop(settleMs)).catch(() => []);
+}

@@ -1,0 +1,196 @@
+/**
+ * The dir-watch node: a folder tree in, lines (output 1) and file events
+ * (output 2) out. Discovery and per-file following are the engine's
+ * (src/lib/directory-tail); this adapter reads config and wires outputs.
+ */
+import * as path from 'node:path';
+import type { NodeAPI, Node, NodeMessage } from '../shared/red';
+import { compactCount, numberOr, stateDir } from '../shared/config';
+import { ThrottledStatus } from '../shared/status';
+import { lineOutput, readLineOptions, reportNotice, type LineSourceDef } from '../shared/line-output';
+import { DirectoryTail, type FileEvent } from '../../lib/directory-tail';
+import { deliveryLedger } from '../../lib/delivery-ledger';
+import { CheckpointStore } from '../../lib/checkpoint-store';
+import type { DiscoveryMode } from '../../lib/discovery';
+import { followKillSwitch } from '../shared/kill-switch';
+import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
+
+interface DirWatchDef extends LineSourceDef {
+  path?: string;
+  pattern?: string;
+  exclude?: string;
+  recursive?: boolean;
+  maxDepth?: number | string;
+  maxOpenFiles?: number | string;
+  ignoreOlder?: number | string;
+  killSwitch?: string;
+}
+
+const CLOSE_SETTLE_MS = 10_000;
+const CHECKPOINT_INTERVAL_MS = 1000;
+const RESCAN_MS = 10_000;
+const RATE_WINDOW_MS = 5000;
+
+/** "*.log, *.txt" or one per line → ["*.log", "*.txt"]. A comma inside braces ("*.{log,txt}") belongs to the glob. */
+export function splitPatterns(text: unknown, fallback: string[]): string[] {
+  if (typeof text !== 'string') return fallback;
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of text) {
+    if (ch === '\n' || (ch === ',' && depth === 0)) {
+      parts.push(current);
+      current = '';
+      continue;
+    }
+    if (ch === '{') depth++;
+    else if (ch === '}' && depth > 0) depth--;
+    current += ch;
+  }
+  parts.push(current);
+  const globs = parts.map((p) => p.trim()).filter((p) => p !== '');
+  return globs.length > 0 ? globs : fallback;
+}
+
+export default function register(RED: NodeAPI): void {
+  watchStops(RED);
+
+  function DirWatchNode(this: Node, def: DirWatchDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new ThrottledStatus(node);
+    const options = readLineOptions(def);
+    const out = lineOutput(RED, def, options.output, 0);
+    const root = typeof def.path === 'string' ? def.path.trim() : '';
+    let mode: DiscoveryMode = 'events';
+    let paused = false;
+    /** Set when the node is closing: the nodes after it are being stopped too. */
+    let closing = false;
+    const rate = { since: Date.now(), lines: 0, perSecond: 0 };
+
+    if (!root) {
+      status.now({ fill: 'grey', shape: 'ring', text: 'dir-watch.status.noPath' });
+      node.on('close', (_removed: boolean, done: () => void) => done());
+      return;
+    }
+
+    const tail = new DirectoryTail(
+      {
+        ...options,
+        id: node.id,
+        discovery: {
+          root,
+          patterns: splitPatterns(def.pattern, ['*.log']),
+          exclude: splitPatterns(def.exclude, []),
+          recursive: def.recursive === true,
+          maxDepth: Math.max(0, Math.floor(numberOr(def.maxDepth, 8))),
+          ignoreOlderMs: Math.max(0, numberOr(def.ignoreOlder, 0)) * 3600 * 1000,
+          rescanMs: RESCAN_MS,
+        },
+        maxOpenFiles: Math.max(1, Math.floor(numberOr(def.maxOpenFiles, 512))),
+        resume: true,
+        checkpoints: { store: new CheckpointStore(path.join(stateDir(RED), 'checkpoints')), intervalMs: CHECKPOINT_INTERVAL_MS },
+      },
+      {
+        emit: (chunk, ticket) => {
+          if (closing) {
+            // Node-RED has already taken the nodes after this one out of the
+            // flow: sent now, these lines would be lost. Not sent, they are
+            // not committed, and the next start reads them again.
+            deliveryLedger.abandon(ticket);
+            return;
+          }
+          rate.lines += chunk.lines.length;
+          node.send([out.messages(chunk, ticket), null]);
+          showStatus();
+        },
+        // While closing, every ticket waits for an acknowledgement, so that abandoning it holds its offset back.
+        acksPerMessage: (chunk) => (closing ? 1 : out.acksPerChunk(chunk)),
+        creditLines: () => out.creditLines(),
+        event: (event) => sendEvent(event),
+        notice: (notice) => reportNotice(RED, node, 'dir-watch', notice),
+        error: (error) => node.error(RED._(`dir-watch.errors.${error.reason}`, { path: error.path, message: error.message })),
+        mode: (next) => {
+          mode = next;
+          if (next === 'polling') node.warn(RED._('dir-watch.warnings.polling', { path: root }));
+          showStatus(true);
+        },
+        checkpointError: (err) => node.warn(RED._('dir-watch.errors.checkpoint', { message: String(err) })),
+      },
+    );
+
+    function sendEvent(event: FileEvent): void {
+      const msg: NodeMessage = { topic: event.path, payload: event.event, event: event.event, file: { path: event.path, ...event.detail } };
+      node.send([null, msg]);
+      showStatus();
+    }
+
+    function showStatus(now = false): void {
+      const elapsed = Date.now() - rate.since;
+      if (elapsed >= RATE_WINDOW_MS) {
+        rate.perSecond = Math.round((rate.lines * 1000) / elapsed);
+        rate.lines = 0;
+        rate.since = Date.now();
+      }
+      const files = tail.counts.known;
+      let text: string;
+      let fill: 'green' | 'yellow' = 'green';
+      let shape: 'dot' | 'ring' = 'dot';
+      if (paused) {
+        text = 'dir-watch.status.paused';
+        fill = 'yellow';
+      } else if (mode === 'missing') {
+        text = 'dir-watch.status.waiting';
+        fill = 'yellow';
+        shape = 'ring';
+      } else if (mode === 'polling') {
+        text = RED._('dir-watch.status.polling', { files: compactCount(files) });
+        fill = 'yellow';
+      } else if (rate.perSecond > 0) {
+        text = RED._('dir-watch.status.rate', { files: compactCount(files), rate: compactCount(rate.perSecond) });
+      } else {
+        text = RED._('dir-watch.status.files', { files: compactCount(files) });
+      }
+      const status_ = { fill, shape, text };
+      if (now) status.now(status_);
+      else status.show(status_);
+    }
+
+    // The rate decays to nothing when files fall idle.
+    const statusTimer = setInterval(() => showStatus(), RATE_WINDOW_MS);
+    statusTimer.unref?.();
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      closing = true;
+      stopWatching();
+      clearInterval(statusTimer);
+      const stopped = removed ? tail.discard() : tail.stop(CLOSE_SETTLE_MS);
+      void stopped
+        .catch(() => undefined)
+        .finally(() => {
+          status.clear();
+          done();
+        });
+    });
+
+    // While the kill switch is engaged no file is read; positions are kept.
+    followKillSwitch(RED, node, def.killSwitch, (engaged) => {
+      paused = engaged;
+      if (engaged) tail.pause();
+      else tail.unpause();
+      showStatus(true);
+    });
+
+    const stopWatching = rewindWhenBatchersRestart(RED, def, {
+      pause: () => tail.pause(),
+      rewind: async () => {
+        await tail.rewind();
+        if (!paused) tail.unpause();
+      },
+    });
+
+    void tail.start().then(() => showStatus(true));
+  }
+
+  RED.nodes.registerType('dir-watch', DirWatchNode as (this: Node, def: never) => void);
+}

@@ -1,0 +1,131 @@
+/**
+ * What file-tail and dir-watch share on their lines output: turning engine
+ * chunks into messages, counting the acknowledgements that micro-batch nodes
+ * wired right after will give, and reporting what happened to files.
+ */
+import type { NodeAPI, Node, NodeDef, NodeMessage } from './red';
+import { numberOr, oneOf, unescapeDelimiter } from './config';
+import type { LineChunk, SplitterSettings } from '../../lib/file-reader';
+import type { Ticket } from '../../lib/delivery-ledger';
+import type { FollowerNotice } from '../../lib/file-follower';
+
+export type Output = 'line' | 'lines';
+
+/** The line-reading options both source nodes have. */
+export interface LineSourceDef extends NodeDef {
+  startAt?: string;
+  output?: string;
+  encoding?: string;
+  delimiter?: string;
+  idleFlush?: number | string;
+  pollInterval?: number | string;
+  maxLineBytes?: number | string;
+  longLines?: string;
+}
+
+export function readLineOptions(def: LineSourceDef): SplitterSettings & {
+  output: Output;
+  startAt: 'end' | 'beginning';
+  idleFlushMs: number;
+  pollIntervalMs: number;
+} {
+  const output = oneOf<Output>(def.output, ['line', 'lines'], 'line');
+  return {
+    output,
+    startAt: oneOf(def.startAt, ['end', 'beginning'] as const, 'end'),
+    encoding: oneOf(def.encoding, ['utf8', 'latin1', 'utf16le'] as const, 'utf8'),
+    delimiter: unescapeDelimiter(def.delimiter),
+    maxLineBytes: numberOr(def.maxLineBytes, 1024 * 1024),
+    longLines: oneOf(def.longLines, ['cut', 'skip'] as const, 'cut'),
+    trackLineEnds: output === 'line',
+    idleFlushMs: numberOr(def.idleFlush, 1) * 1000,
+    pollIntervalMs: Math.max(0.05, numberOr(def.pollInterval, 1)) * 1000,
+  };
+}
+
+/** What a micro-batch node tells sources wired to it (see micro-batch.ts). */
+interface BatcherNode extends Node {
+  logIngestBatchSize?: number;
+}
+
+/** Lines in flight to batchers before reading waits, at the least. */
+const MIN_CREDIT_LINES = 20_000;
+
+export interface LineOutput {
+  /** The messages for a chunk of lines, all carrying its ticket. */
+  messages(chunk: LineChunk, ticket: Ticket, extra?: Record<string, unknown>): NodeMessage[];
+  /** Acknowledgements a chunk's messages will get (micro-batch nodes wired after this one). */
+  acksPerChunk(chunk: LineChunk): number;
+  /** Lines allowed in flight unacknowledged. */
+  creditLines(): number;
+}
+
+export function lineOutput(RED: NodeAPI, def: NodeDef, output: Output, port = 0): LineOutput {
+  let downstream: { batchers: number; credit: number } | undefined;
+
+  /** Resolved on first use: when the node starts, those after it may not exist yet. */
+  function batchers(): { batchers: number; credit: number } {
+    if (downstream) return downstream;
+    const targets = (def.wires?.[port] ?? []).map((id) => RED.nodes.getNode(id) as BatcherNode | null);
+    const found = targets.filter((t): t is BatcherNode => t?.type === 'micro-batch');
+    const largest = Math.max(0, ...found.map((b) => b.logIngestBatchSize ?? 0));
+    downstream = { batchers: found.length, credit: found.length > 0 ? Math.max(MIN_CREDIT_LINES, 2 * largest) : Infinity };
+    return downstream;
+  }
+
+  return {
+    messages(chunk, ticket, extra = {}) {
+      const inode = chunk.identity.ino;
+      if (output === 'lines') {
+        return [
+          {
+            topic: chunk.path,
+            payload: chunk.lines,
+            file: { path: chunk.path, offset: chunk.start, end: chunk.end, lines: chunk.lines.length, inode, ...extra },
+            _ingest: ticket,
+          },
+        ];
+      }
+      const ends = chunk.lineEnds ?? [];
+      return chunk.lines.map((line, i) => ({
+        topic: chunk.path,
+        payload: line,
+        file: { path: chunk.path, offset: i === 0 ? chunk.start : ends[i - 1], end: ends[i], lines: 1, inode, ...extra },
+        _ingest: ticket,
+      }));
+    },
+    acksPerChunk: (chunk) => batchers().batchers * (output === 'line' ? chunk.lines.length : 1),
+    creditLines: () => batchers().credit,
+  };
+}
+
+/** Logs what happened to a file: normal events as log lines, losses and repairs as warnings. */
+export function reportNotice(RED: NodeAPI, node: Node, type: string, notice: FollowerNotice): void {
+  const key = (name: string) => `${type}.warnings.${name}`;
+  switch (notice.kind) {
+    case 'rotated':
+      node.log(RED._(key('rotated'), { path: notice.path }));
+      break;
+    case 'removed':
+      node.log(RED._(key('removed'), { path: notice.path }));
+      break;
+    case 'resumed':
+      node.log(RED._(key('resumed'), { path: notice.path, offset: notice.offset }));
+      break;
+    case 'truncated':
+      node.warn(RED._(key('truncated'), { path: notice.path, size: notice.size }));
+      break;
+    case 'recovered':
+      node.warn(RED._(key('recovered'), { path: notice.path, from: notice.from, bytes: notice.bytes }));
+      break;
+    case 'unrecovered':
+      node.warn(RED._(key('unrecovered'), { path: notice.path, bytes: notice.bytes }));
+      break;
+    case 'long-line':
+      node.warn(RED._(key('longLine'), { path: notice.path, max: notice.bytes, offset: notice.offset, action: notice.action }));
+      break;
+    case 'nul-skipped':
+      node.warn(RED._(key('nulSkipped'), { path: notice.path, bytes: notice.bytes }));
+      break;
+  }
+}
