@@ -13,6 +13,8 @@ export interface FilePosition {
   identity: FileIdentity;
   /** Bytes delivered from the start of the file. */
   offset: number;
+  /** The path the file was read under, where it matters (dir-watch). */
+  path?: string;
 }
 
 export interface Checkpoint {
@@ -61,6 +63,18 @@ export class CheckpointStore {
 
   async remove(key: string): Promise<void> {
     await fsp.rm(this.fileFor(key), { force: true });
+  }
+
+  /** Removes every checkpoint whose key starts with `prefix`. */
+  async removeAll(prefix: string): Promise<void> {
+    const start = path.basename(this.fileFor(prefix)).replace(/\.json$/, '');
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.dir);
+    } catch {
+      return;
+    }
+    await Promise.all(names.filter((n) => n.startsWith(start) && n.endsWith('.json')).map((n) => fsp.rm(path.join(this.dir, n), { force: true })));
   }
 }
 

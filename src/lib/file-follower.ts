@@ -12,11 +12,12 @@
  * New data is noticed through a watch on the file's folder, with a stat poll
  * as a safety net where events do not arrive (network shares, containers).
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { type FileIdentity, identify, isSameFile } from './file-identity';
-import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type SplitterSettings } from './file-reader';
-import { findCopy, findFileByIdentity } from './sibling-search';
+import { type FileIdentity, HEAD_BYTES, identify } from './file-identity';
+import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type SplitterSettings } from './file-reader';
+import { findCopy, findFileByIdentity, findNewerRotations } from './sibling-search';
 import type { SplitterEvent } from './line-splitter';
 
 export type StartAt = 'end' | 'beginning';
@@ -33,7 +34,10 @@ export interface FollowerOptions extends SplitterSettings {
   startAt: StartAt;
   /** Emit a last line without delimiter after this much idleness; 0 = never. */
   idleFlushMs: number;
+  /** Stat checks as a safety net; 0 = none (whoever runs the follower calls `trigger`). */
   pollIntervalMs: number;
+  /** Watch the file's folder for changes (default true); off when a watcher elsewhere calls `trigger`. */
+  watch?: boolean;
   /** How long a rotated file stays open for late writes. */
   rotateWaitMs?: number;
   chunkBytes?: number;
@@ -81,6 +85,16 @@ export class FileFollower {
   /** Rotated files still read for late writes, oldest first. */
   private retired: FileReader[] = [];
   private resume: ResumePoint[];
+  /** The rotated files the resume points name have been looked for. */
+  private resumedRotated = false;
+  /**
+   * The newest file known to have been at the path, when it is not the
+   * current one (rotated away, or named last by the resume points): the next
+   * file opened at the path may have come after others, rotated meanwhile.
+   */
+  private anchor: FileIdentity | undefined;
+  /** Files rotated after the anchor, taken up already. */
+  private takenUp: { dev: number; ino: number }[] = [];
   private firstOpen = true;
   private running = false;
   private paused = false;
@@ -99,6 +113,7 @@ export class FileFollower {
     private readonly sink: FollowerSink,
   ) {
     this.resume = options.resume ? [...options.resume] : [];
+    this.anchor = this.resume[this.resume.length - 1]?.identity;
     this.dir = path.dirname(path.resolve(options.path));
     this.base = path.basename(options.path);
   }
@@ -110,12 +125,15 @@ export class FileFollower {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.watchFolder();
-    this.pollTimer = setInterval(() => {
-      if (!this.watcher) this.watchFolder();
-      this.trigger();
-    }, Math.max(10, this.options.pollIntervalMs));
-    this.pollTimer.unref?.();
+    const watching = this.options.watch !== false;
+    if (watching) this.watchFolder();
+    if (this.options.pollIntervalMs > 0) {
+      this.pollTimer = setInterval(() => {
+        if (watching && !this.watcher) this.watchFolder();
+        this.trigger();
+      }, Math.max(10, this.options.pollIntervalMs));
+      this.pollTimer.unref?.();
+    }
     this.trigger();
   }
 
@@ -159,7 +177,10 @@ export class FileFollower {
   positions(): ResumePoint[] {
     const readers = this.current ? [...this.retired, this.current] : this.retired;
     if (readers.length === 0) return [...this.resume];
-    return readers.map((r) => ({ identity: r.identity, offset: r.consumed }));
+    const points = readers.map((r) => ({ identity: r.identity, offset: r.consumed }));
+    // Resume points not taken up yet (the path is missing) still count.
+    const pending = this.resume.filter((p) => !points.some((q) => q.identity.dev === p.identity.dev && q.identity.ino === p.identity.ino));
+    return [...points, ...pending];
   }
 
   /** Something may have changed: read what there is, once at a time. */
@@ -191,7 +212,11 @@ export class FileFollower {
   private async pump(): Promise<void> {
     if (!this.keepGoing()) return;
     await this.drainRetired();
-    if (!this.current && !(await this.openPath())) return;
+    if (!this.current) {
+      if (!(await this.openPath())) return;
+      // Rotated files it found beside the path (checkpoint) are older: finished first.
+      await this.drainRetired();
+    }
     await this.readCurrent();
     if (this.keepGoing()) await this.checkPath();
   }
@@ -200,13 +225,14 @@ export class FileFollower {
     const now = Date.now();
     const wait = this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS;
     for (const reader of [...this.retired]) {
-      const outcome = await reader.readAvailable(this.deliver, this.keepGoing);
-      this.reportSplitterEvents(reader);
-      if (outcome === 'halted') return;
-      const stats = await reader.stat();
-      if (outcome === 'truncated' || stats.nlink === 0 || now - reader.lastGrowthAt >= wait) {
+      // Deleted before this read: the read got all there is. (A stat after
+      // it would miss what was written between the read and the delete.)
+      const before = await reader.stat();
+      // Truncated (and written again) before or after its rotation: as the current file.
+      if ((await this.readThrough(reader)) === 'halted') return;
+      if (before.nlink === 0 || now - reader.lastGrowthAt >= wait) {
         // Finished: its last line, if unterminated, is complete now.
-        if (outcome !== 'truncated') await reader.flushPartial(this.deliver);
+        await reader.flushPartial(this.deliver);
         await reader.close();
         this.retired.splice(this.retired.indexOf(reader), 1);
       }
@@ -223,6 +249,10 @@ export class FileFollower {
       // stat before open: opening a FIFO would block a worker thread.
       stats = await fsp.stat(target);
     } catch (err) {
+      // Rotated files the checkpoint names are read without waiting for the path.
+      if (errorCode(err) === 'ENOENT' && !this.resumedRotated && this.resume.length > 0) {
+        if ((await this.reopenRotatedFromCheckpoint(undefined)) && this.anchor) await this.openNewerRotations(this.anchor);
+      }
       return this.openFailed(err);
     }
     if (!stats.isFile()) {
@@ -237,11 +267,20 @@ export class FileFollower {
     }
     try {
       stats = await handle.stat();
-      const identity = await identify(handle, stats);
-      const offset = await this.startOffset(handle, stats, identity);
-      await this.reopenRotatedFromCheckpoint(identity);
+      const { identity, matched } = await identifyAgainst(handle, stats, this.resume);
+      if (!this.resumedRotated && !(await this.reopenRotatedFromCheckpoint({ stats, matched }))) {
+        await handle.close().catch(() => undefined);
+        return false; // stopped while reading a copy
+      }
+      const offset = await this.startOffset(handle, stats, matched);
       this.current = new FileReader(target, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       this.sink.opened(identity, offset);
+      // Rotated more than once since the anchor was at the path: the files
+      // in between are read too (looked for now that this one is open, so
+      // that none rotated meanwhile is missed).
+      if (this.anchor) await this.openNewerRotations(this.anchor);
+      this.anchor = undefined;
+      this.takenUp = [];
       this.firstOpen = false;
       this.resume = [];
       this.lastErrorReason = undefined;
@@ -271,18 +310,15 @@ export class FileFollower {
   }
 
   /** Where to begin in a newly opened file. */
-  private async startOffset(handle: fsp.FileHandle, stats: Stats, identity: FileIdentity): Promise<number> {
-    for (const point of this.resume) {
-      if (await isSameFile(point.identity, handle, stats)) {
-        if (point.offset > stats.size) {
-          this.sink.notice({ kind: 'truncated', path: this.options.path, size: stats.size });
-          return 0;
-        }
-        this.sink.notice({ kind: 'resumed', path: this.options.path, offset: point.offset });
-        return point.offset;
+  private async startOffset(handle: fsp.FileHandle, stats: Stats, matched: ResumePoint | undefined): Promise<number> {
+    if (matched) {
+      if (matched.offset > stats.size) {
+        this.sink.notice({ kind: 'truncated', path: this.options.path, size: stats.size });
+        return 0;
       }
+      this.sink.notice({ kind: 'resumed', path: this.options.path, offset: matched.offset });
+      return matched.offset;
     }
-    void identity;
     if (this.firstOpen && this.resume.length === 0 && this.options.startAt === 'end') {
       const unit = this.options.encoding === 'utf16le' ? 2 : 1;
       return afterLastDelimiter(handle, stats.size, Buffer.from(this.options.delimiter, this.options.encoding), unit);
@@ -292,35 +328,96 @@ export class FileFollower {
 
   /**
    * Files from a checkpoint that are no longer at the path were rotated while
-   * we were away: find them beside it and finish reading them first.
+   * we were away: find them beside it and finish reading them first (files
+   * rotated after the last of them: see `anchor`). A file gone as itself
+   * (truncated by copytruncate while we were away) may have left a copy
+   * holding what was not read: that is read now. False when stopped while
+   * reading a copy.
    */
-  private async reopenRotatedFromCheckpoint(currentIdentity: FileIdentity): Promise<void> {
-    for (const point of this.resume) {
-      if (point.identity.dev === currentIdentity.dev && point.identity.ino === currentIdentity.ino) continue;
-      const found = await findFileByIdentity(this.dir, point.identity, this.options.path);
-      if (!found) continue;
-      if (found.stats.size <= point.offset) {
-        await found.handle.close();
-        continue;
+  private async reopenRotatedFromCheckpoint(current: { stats: Stats; matched: ResumePoint | undefined } | undefined): Promise<boolean> {
+    for (let i = 0; i < this.resume.length; i++) {
+      const point = this.resume[i];
+      if (current && point.identity.dev === current.stats.dev && point.identity.ino === current.stats.ino) {
+        // The file at the path: startOffset resumes it, unless it was truncated.
+        if (point === current.matched && point.offset <= current.stats.size) continue;
+      } else {
+        const found = await findFileByIdentity(this.dir, point.identity, this.options.path);
+        if (found) {
+          if (found.stats.size <= point.offset) {
+            await found.handle.close();
+            continue;
+          }
+          this.retired.push(
+            new FileReader(this.options.path, found.handle, point.identity, this.options, point.offset, this.options.chunkBytes),
+          );
+          this.sink.opened(point.identity, point.offset);
+          this.sink.notice({ kind: 'rotated', path: this.options.path });
+          continue;
+        }
       }
-      this.retired.push(
-        new FileReader(this.options.path, found.handle, point.identity, this.options, point.offset, this.options.chunkBytes),
-      );
-      this.sink.opened(point.identity, point.offset);
+      const copied = await this.readCopy(point.identity, point.offset);
+      if (copied?.halted) {
+        this.resume[i] = { identity: point.identity, offset: copied.consumed };
+        return false;
+      }
+    }
+    this.resumedRotated = true;
+    return true;
+  }
+
+  /**
+   * Files rotated away after the file with `identity` before we looked (two
+   * rotations between two reads): read whole, oldest first, after it.
+   */
+  private async openNewerRotations(identity: FileIdentity): Promise<void> {
+    // Open, or read already (searches repeat while the path is missing).
+    const known = [...this.retired, ...(this.current ? [this.current] : [])].map((r): { dev: number; ino: number } => r.identity);
+    known.push(...this.takenUp);
+    const isKnown = (s: Stats) => known.some((k) => k.dev === s.dev && k.ino === s.ino);
+    for (const file of await findNewerRotations(this.dir, identity, this.options.path, isKnown)) {
+      this.takenUp.push({ dev: file.stats.dev, ino: file.stats.ino });
+      const fileIdentity = await identify(file.handle, file.stats);
+      this.retired.push(new FileReader(this.options.path, file.handle, fileIdentity, this.options, 0, this.options.chunkBytes));
+      this.sink.opened(fileIdentity, 0);
       this.sink.notice({ kind: 'rotated', path: this.options.path });
     }
   }
 
+  /**
+   * Reads the copy of a truncated file (another file beside it that starts
+   * with the same bytes) from `offset`, what had been read of the file, to
+   * its end. Undefined when there is no copy.
+   */
+  private async readCopy(identity: FileIdentity, offset: number): Promise<{ consumed: number; halted: boolean } | undefined> {
+    const copy = await findCopy(this.dir, identity, offset, this.options.path);
+    if (!copy) return undefined;
+    const copyReader = new FileReader(this.options.path, copy.handle, identity, this.options, offset, this.options.chunkBytes);
+    try {
+      // Stopped midway: where it stopped is kept, to read the rest next time.
+      if ((await copyReader.readAvailable(this.deliver, () => this.running)) === 'halted') {
+        return { consumed: copyReader.consumed, halted: true };
+      }
+      await copyReader.flushPartial(this.deliver);
+    } finally {
+      await copyReader.close();
+    }
+    this.sink.notice({ kind: 'recovered', path: this.options.path, from: copy.path, bytes: copy.stats.size - offset });
+    return { consumed: copyReader.consumed, halted: false };
+  }
+
   private async readCurrent(): Promise<void> {
-    const reader = this.current;
-    if (!reader) return;
+    if (this.current) await this.readThrough(this.current);
+  }
+
+  /** Reads a file to its end, handling a truncation on the way; 'end' or 'halted'. */
+  private async readThrough(reader: FileReader): Promise<ReadOutcome> {
     if (!(await reader.headUnchanged())) {
       await this.handleTruncation(reader);
     }
     for (;;) {
       const outcome = await reader.readAvailable(this.deliver, this.keepGoing);
       this.reportSplitterEvents(reader);
-      if (outcome !== 'truncated') return;
+      if (outcome !== 'truncated') return outcome;
       await this.handleTruncation(reader);
     }
   }
@@ -334,14 +431,14 @@ export class FileFollower {
     const stats = await reader.stat();
     const consumed = reader.consumed;
     this.sink.notice({ kind: 'truncated', path: this.options.path, size: stats.size });
-    const copy = await findCopy(this.dir, reader.identity, consumed, this.options.path);
-    if (copy) {
-      const copyReader = new FileReader(this.options.path, copy.handle, reader.identity, this.options, consumed, this.options.chunkBytes);
-      await copyReader.readAvailable(this.deliver, () => this.running);
-      await copyReader.flushPartial(this.deliver);
-      await copyReader.close();
-      this.sink.notice({ kind: 'recovered', path: this.options.path, from: copy.path, bytes: copy.stats.size - consumed });
-    } else if (reader.position > consumed) {
+    const copied = await this.readCopy(reader.identity, consumed);
+    if (copied?.halted) {
+      // Stopping: the position stays in the old content (whose identity the
+      // reader keeps), so that a restart reads the rest of the copy.
+      reader.restartAt(copied.consumed);
+      return;
+    }
+    if (!copied && reader.position > consumed) {
       this.sink.notice({ kind: 'unrecovered', path: this.options.path, bytes: reader.position - consumed });
     }
     reader.restartAt(0);
@@ -361,8 +458,16 @@ export class FileFollower {
     if (pathStats && pathStats.ino === reader.identity.ino && pathStats.dev === reader.identity.dev) return;
     const own = await reader.stat();
     if (!pathStats) {
-      if (own.nlink > 0) return; // renamed away, no new file yet: keep reading the old one
-      // Deleted: what was written is read; its last line is complete.
+      if (own.nlink > 0) {
+        // Renamed away, no new file yet: keep reading the old one. Files
+        // rotated after it meanwhile (a new file came and went) are read too.
+        await this.openNewerRotations(reader.identity);
+        return;
+      }
+      // Deleted: read what was written up to the delete (after the read
+      // above, before the stat); its last line is complete then.
+      await this.readCurrent();
+      if (!this.keepGoing()) return;
       await reader.flushPartial(this.deliver);
       await reader.close();
       this.current = undefined;
@@ -373,8 +478,12 @@ export class FileFollower {
     // A new file at the path: keep the old one open for late writes.
     this.retired.push(reader);
     this.current = undefined;
+    this.anchor = reader.identity; // takenUp stays: files found while it was renamed away
     this.sink.notice({ kind: 'rotated', path: this.options.path });
-    if (await this.openPath()) await this.readCurrent();
+    const opened = await this.openPath();
+    // Files rotated in between (see openPath) are older than the new one: read first.
+    await this.drainRetired();
+    if (opened) await this.readCurrent();
   }
 
   private armIdleFlush(): void {
@@ -455,6 +564,31 @@ export class FileFollower {
 
 function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/**
+ * The identity of an open file and the resume point that names it, both from
+ * one read of its head: a file truncated between two reads would otherwise
+ * be identified as one content and resumed (or not) as another.
+ */
+async function identifyAgainst(
+  handle: fsp.FileHandle,
+  stats: Stats,
+  points: ResumePoint[],
+): Promise<{ identity: FileIdentity; matched: ResumePoint | undefined }> {
+  const head = Buffer.alloc(Math.min(HEAD_BYTES, stats.size));
+  let read = 0;
+  while (read < head.length) {
+    const { bytesRead } = await handle.read(head, read, head.length - read, read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  const hash = (n: number) => createHash('sha256').update(head.subarray(0, n)).digest('hex');
+  const identity: FileIdentity = { dev: stats.dev, ino: stats.ino, headLength: read, headHash: hash(read) };
+  const matched = points.find(
+    (p) => p.identity.dev === stats.dev && p.identity.ino === stats.ino && p.identity.headLength <= read && hash(p.identity.headLength) === p.identity.headHash,
+  );
+  return { identity, matched };
 }
 
 /** The offset just after the last delimiter before `size` (0 if none is near). */

@@ -3,6 +3,7 @@
  * and hands the lines to a sink. It knows nothing about paths or rotation:
  * the follower decides which files to read and when.
  */
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { HEAD_BYTES, type FileIdentity, hasSameHead, identify } from './file-identity';
@@ -99,18 +100,59 @@ export class FileReader {
         this.lastSize = stats.size;
         this.lastGrowthAt = Date.now();
       }
-      if (this.identity.headLength < HEAD_BYTES && stats.size > this.identity.headLength) {
-        // The head grows with the file until it is full (see file-identity).
-        this.identity = await identify(this.handle, stats);
-      }
       const want = Math.min(this.buffer.length, stats.size - this.splitter.position);
-      if (want <= 0) return 'end';
+      if (want <= 0) {
+        // Nothing new to read; the head still grows with the file until it is full.
+        const headCanGrow = this.identity.headLength < HEAD_BYTES && stats.size > this.identity.headLength;
+        return !headCanGrow || (await this.checkHead(this.splitter.position)) ? 'end' : 'truncated';
+      }
       const { bytesRead } = await this.handle.read(this.buffer, 0, want, this.splitter.position);
       if (bytesRead === 0) return 'end';
+      // Truncated and written again since the stat (copytruncate, then new
+      // lines)? Then these bytes are from the middle of the new content: the
+      // head, read after them, tells.
+      if (!(await this.checkHead(this.splitter.position, this.buffer.subarray(0, bytesRead)))) return 'truncated';
       const result = this.splitter.push(this.buffer.subarray(0, bytesRead));
       if (result.lines.length > 0) await deliver(this.chunk(result));
       await nextTurn();
     }
+  }
+
+  /**
+   * True while the file still holds what was read of it: it starts with the
+   * bytes it was identified by, and `chunk`, just read at `from`, where it
+   * lies in the head, is what the head holds now. Grows the identity's head
+   * with the file (see file-identity), from that same read of the head, so a
+   * file rewritten in between is never taken for a longer version of itself.
+   * The head must cover what was read of it: a file now shorter was
+   * truncated after the read, and an identity left shorter than what was
+   * delivered (an empty head matches any file) would resume another file.
+   */
+  private async checkHead(from: number, chunk?: Buffer): Promise<boolean> {
+    const known = this.identity;
+    if (known.headLength >= HEAD_BYTES) return this.headUnchanged();
+    const readTo = from + (chunk?.length ?? 0);
+    const need = Math.max(known.headLength, Math.min(HEAD_BYTES, readTo));
+    const stats = await this.handle.stat();
+    const length = Math.min(HEAD_BYTES, stats.size);
+    if (length < need) return false;
+    const head = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await this.handle.read(head, read, length - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    if (read < need) return false;
+    const hash = (n: number) => createHash('sha256').update(head.subarray(0, n)).digest('hex');
+    if (hash(known.headLength) !== known.headHash) return false;
+    if (chunk && from < read) {
+      const overlap = Math.min(read, readTo) - from;
+      if (!head.subarray(from, from + overlap).equals(chunk.subarray(0, overlap))) return false;
+    }
+    // Same dev and ino: a reader of a copy keeps the identity of the original.
+    if (read > known.headLength) this.identity = { ...known, headLength: read, headHash: hash(read) };
+    return true;
   }
 
   /** Emits the line in progress although its delimiter is missing. */

@@ -50,6 +50,13 @@ export interface AddOptions {
 
 export type SettleOutcome = 'sent' | 'discarded' | 'abandoned';
 
+/**
+ * Settles the records of a batch that was handed on. With
+ * `abandonReplayable`, the batch is known not to have arrived: records whose
+ * source can send them again are settled "abandoned", the rest "sent".
+ */
+export type BatchSettler = (abandonReplayable: boolean) => void;
+
 /** Records of one add() call not yet settled. */
 interface Group {
   remaining: number;
@@ -101,7 +108,7 @@ export class MicroBatcher<T> {
 
   constructor(
     private readonly options: BatcherOptions,
-    private readonly emit: (batch: Batch<T>) => void,
+    private readonly emit: (batch: Batch<T>, settle: BatchSettler) => void | 'deferred',
     private readonly clock: Clock = systemClock,
   ) {
     if (!(options.maxSize >= 1)) throw new Error('maxSize must be at least 1');
@@ -204,8 +211,12 @@ export class MicroBatcher<T> {
     const batch: Batch<T> = { ...rest, seq: ++this.seq };
     this.sentBatches++;
     this.sentRecords += batch.count;
-    this.emit(batch);
-    settle(shares, 'sent');
+    const settleBatch: BatchSettler = (abandonReplayable) => {
+      if (abandonReplayable) for (const [group] of shares) if (group.replayable?.()) group.abandoned = true;
+      settle(shares, 'sent');
+    };
+    // The caller may settle later, once it knows the batch was delivered.
+    if (this.emit(batch, settleBatch) !== 'deferred') settleBatch(false);
   }
 
   /** Drops the open batch; its records count as settled. Returns how many. */

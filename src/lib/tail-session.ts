@@ -25,6 +25,8 @@ export interface TailSessionHooks {
   notice(notice: FollowerNotice): void;
   error(error: FollowerError): void;
   checkpointError(err: unknown): void;
+  /** A file is read from `offset` on (to recognise it later under another name). */
+  opened?(identity: FileIdentity, offset: number): void;
 }
 
 export interface TailSessionOptions extends Omit<FollowerOptions, 'resume'> {
@@ -133,8 +135,11 @@ export class TailSession {
   private async deliver(chunk: LineChunk): Promise<void> {
     const key = fileKeyOf(chunk.identity);
     const known = this.delivered.get(key);
-    if (known) known.identity = chunk.identity;
-    else this.delivered.set(key, { identity: chunk.identity, offset: chunk.start });
+    if (known) {
+      // Lines from before the known offset: the file was truncated and written again.
+      if (chunk.start < known.offset) known.offset = chunk.start;
+      known.identity = chunk.identity;
+    } else this.delivered.set(key, { identity: chunk.identity, offset: chunk.start });
     const ticket = this.tracker.issue(key, chunk.end, chunk.lines.length, this.hooks.acksPerMessage(chunk));
     this.hooks.emit(chunk, ticket);
     const credit = this.hooks.creditLines();
@@ -147,13 +152,13 @@ export class TailSession {
     const known = this.delivered.get(key);
     if (!known || known.offset > offset) this.delivered.set(key, { identity, offset });
     this.writeCheckpoint();
+    this.hooks.opened?.(identity, offset);
   }
 
   private onNotice(notice: FollowerNotice): void {
-    if (notice.kind === 'truncated') {
-      // Offsets of the old content mean nothing now: start the file over.
-      for (const [key, point] of this.delivered) if (point.offset > notice.size) this.delivered.set(key, { ...point, offset: 0 });
-    }
+    // A truncation changes nothing here: until lines of the new content are
+    // sent, the entry (old identity, old offset) is right, and lets a restart
+    // read the rest of a copytruncate copy from there (deliver starts over).
     this.hooks.notice(notice);
   }
 

@@ -10,6 +10,8 @@ import type { LineChunk } from '../../lib/file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint } from '../../lib/file-follower';
 import type { Ticket } from '../../lib/delivery-ledger';
 import { CheckpointStore } from '../../lib/checkpoint-store';
+import { followKillSwitch } from '../shared/kill-switch';
+import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
 import * as path from 'node:path';
 
 interface FileTailDef extends NodeDef {
@@ -22,6 +24,7 @@ interface FileTailDef extends NodeDef {
   pollInterval?: number | string;
   maxLineBytes?: number | string;
   longLines?: string;
+  killSwitch?: string;
 }
 
 type Output = 'line' | 'lines';
@@ -38,6 +41,8 @@ const MIN_CREDIT_LINES = 20_000;
 let instances = 0;
 
 export default function register(RED: NodeAPI): void {
+  watchStops(RED);
+
   function FileTailNode(this: Node, def: FileTailDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -172,6 +177,7 @@ export default function register(RED: NodeAPI): void {
         error: onError,
         checkpointError: (err) => node.warn(RED._('file-tail.errors.checkpoint', { message: String(err) })),
       });
+      if (switchEngaged) obeySwitch();
       void session.start();
     }
 
@@ -228,6 +234,35 @@ export default function register(RED: NodeAPI): void {
         status.clear();
         done();
       });
+    });
+
+    // While the kill switch is engaged nothing is read: files stay open, positions are kept.
+    let switchEngaged = false;
+    function obeySwitch(): void {
+      if (!session) return;
+      if (!switchEngaged) return session.unpause();
+      session.pause();
+      onState('paused');
+    }
+    followKillSwitch(RED, node, def.killSwitch, (engaged) => {
+      switchEngaged = engaged;
+      obeySwitch();
+    });
+
+    const stopWatching = rewindWhenBatchersRestart(RED, def, {
+      pause: () => session?.pause(),
+      rewind: () =>
+        serially(async () => {
+          const current = session;
+          if (!current) return;
+          session = undefined;
+          const points = await current.stop(0);
+          startSession(current.path, points.length > 0 ? points : undefined);
+        }),
+    });
+    node.on('close', (_removed: boolean, done: () => void) => {
+      stopWatching();
+      done();
     });
 
     startSession(def.path ?? '');

@@ -7,15 +7,19 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, DoneFn } from '../shared/red';
 import { compactCount, numberOr } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { MicroBatcher, type Batch } from '../../lib/micro-batcher';
+import type { Batch, BatchSettler } from '../../lib/micro-batcher';
 import { asTicket, deliveryLedger } from '../../lib/delivery-ledger';
 import { isStopping, watchStops } from '../shared/stop-plan';
+import { sendWatched } from '../shared/delivery-watch';
+import { followKillSwitch, handover } from '../shared/kill-switch';
+import { SwitchedBatcher, type KeptRecords } from '../shared/switched-batcher';
 
 interface MicroBatchDef extends NodeDef {
   interval?: number | string;
   maxSize?: number | string;
   maxBytes?: number | string;
   keepArrays?: boolean;
+  killSwitch?: string;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -31,32 +35,48 @@ export default function register(RED: NodeAPI): void {
     // Sources wired to this node size their credit from it (see file-tail).
     node.logIngestBatchSize = maxSize;
 
-    const batcher = new MicroBatcher<unknown>(
+    const batcher = new SwitchedBatcher<unknown>(
       {
         intervalMs: Math.max(0, numberOr(def.interval, 5)) * 1000,
         maxSize,
         maxBytes: Math.max(0, numberOr(def.maxBytes, 0)),
       },
-      (batch) => sendBatch(batch),
+      (batch, settle) => sendBatch(batch, settle),
     );
 
-    function sendBatch(batch: Batch<unknown>): void {
+    /**
+     * A batch counts as delivered (and its lines as committed) only once the
+     * node after this one has received it: one dropped because a stop began
+     * before its delivery goes back to a source that can read it again.
+     */
+    function sendBatch(batch: Batch<unknown>, settle: BatchSettler): 'deferred' {
       const msg: NodeMessage = {
         payload: batch.records,
         batch: { count: batch.count, bytes: batch.bytes, reason: batch.reason, start: batch.start, end: batch.end, seq: batch.seq },
       };
       if (batch.topic !== undefined) msg.topic = batch.topic;
-      node.send(msg);
+      sendWatched(RED, msg, (m) => node.send(m), (arrived) => settle(!arrived));
       showStatus();
+      return 'deferred';
     }
 
     function showStatus(): void {
-      if (batcher.pending > 0) {
+      if (batcher.engaged) {
+        status.show({ fill: 'yellow', shape: 'dot', text: RED._('micro-batch.status.paused', { count: compactCount(batcher.pending) }) });
+      } else if (batcher.pending > 0) {
         status.show({ fill: 'blue', shape: 'dot', text: RED._('micro-batch.status.pending', { count: compactCount(batcher.pending) }) });
       } else {
         status.show({ fill: 'green', shape: 'dot', text: RED._('micro-batch.status.sent', { count: compactCount(batcher.sentBatches) }) });
       }
     }
+
+    // While the kill switch is engaged nothing is sent; records wait, in order.
+    followKillSwitch(RED, node, def.killSwitch, (engaged) => {
+      if (engaged) batcher.engage();
+      else batcher.release();
+      showStatus();
+    });
+    for (const kept of handover.take<KeptRecords<unknown>[]>(node.id) ?? []) batcher.add(kept.records, { topic: kept.topic });
 
     node.on('input', (msg: NodeMessage, _send, done: DoneFn) => {
       if (msg.reset !== undefined) {
@@ -79,7 +99,7 @@ export default function register(RED: NodeAPI): void {
         topic: typeof msg.topic === 'string' ? msg.topic : undefined,
         bytes: knownBytes,
         // A stopping file-tail reads unsent lines again when it restarts.
-        replayable: ticket ? () => isStopping(sourceNodeId(ticket.source)) : undefined,
+        replayable: ticket ? () => ticket.source === stoppingSource || isStopping(sourceNodeId(ticket.source)) : undefined,
         onSettled: (outcome) => {
           if (ticket) {
             if (outcome === 'abandoned') deliveryLedger.abandon(ticket);
@@ -100,16 +120,28 @@ export default function register(RED: NodeAPI): void {
      * file-tail can read again are kept back for it instead.
      */
     function sendPending(reason: 'flush' | 'close'): void {
-      if (wiredTo.some(isStopping)) batcher.abandonReplayable();
+      // Nor is anything sent while the kill switch is engaged.
+      if (batcher.engaged || wiredTo.some(isStopping)) batcher.abandonReplayable();
       batcher.flush(reason);
     }
 
     // A file-tail that stops waits for its lines to leave: send them now.
-    const stopListening = deliveryLedger.onFlushRequest(() => sendPending('flush'));
+    // (While the kill switch holds them, they are left to it: it reads them again.)
+    let stoppingSource: string | undefined;
+    const stopListening = deliveryLedger.onFlushRequest((source) => {
+      stoppingSource = source;
+      sendPending('flush');
+      stoppingSource = undefined;
+    });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       stopListening();
       sendPending('close');
+      if (batcher.engaged) {
+        // Held by the kill switch: the records go to the next instance, not out.
+        if (!removed) handover.put(node.id, batcher.takeAll());
+        else if (batcher.pending > 0) node.warn(RED._('micro-batch.warnings.droppedOnRemove', { count: batcher.discard() }));
+      }
       batcher.stop();
       status.clear();
       done();

@@ -41,6 +41,22 @@ export interface Node {
   error(msg: unknown, original?: NodeMessage): void;
 }
 
+/** The parts of an express request and response the admin endpoints use. */
+export interface AdminRequest {
+  params: Record<string, string>;
+  body?: unknown;
+  /** Set by Node-RED's admin auth when it is configured. */
+  user?: { username?: string };
+  get(header: string): string | undefined;
+}
+
+export interface AdminResponse {
+  status(code: number): AdminResponse;
+  json(body: unknown): void;
+}
+
+export type AdminHandler = (req: AdminRequest, res: AdminResponse, next: (err?: unknown) => void) => void;
+
 export interface NodeAPI {
   nodes: {
     createNode(node: Node, def: NodeDef): void;
@@ -49,9 +65,16 @@ export interface NodeAPI {
   };
   settings: Record<string, unknown> & { userDir?: string };
   events?: { on(event: string, listener: (payload: never) => void): void };
+  hooks?: { add(name: string, hook: (event: never) => void): void; remove(name: string): void };
   _: (key: string, substitutions?: Record<string, unknown>) => string;
   log: {
     info(msg: unknown): void;
     warn(msg: unknown): void;
   };
+  /** The editor's express app; absent when the admin API is disabled (httpAdminRoot: false). */
+  httpAdmin?: {
+    get(path: string, ...handlers: AdminHandler[]): void;
+    post(path: string, ...handlers: AdminHandler[]): void;
+  };
+  auth?: { needsPermission(permission: string): AdminHandler };
 }
