@@ -1,0 +1,243 @@
+'use strict';
+// The flows the benchmark deploys. Every flow has the same measuring parts:
+//
+// - a *sink* (function node) at the end of the pipeline that counts records
+//   and characters and notes the time (Date.now(), the clock the benchmark
+//   shares with Node-RED) when it saw the first record, the last one, and
+//   the moment the characters received reached `markChars`;
+// - optionally a *probe* (function node) right after the tail node that
+//   reads the write time stamped into each line and keeps now - then;
+// - two HTTP endpoints: POST /bench/reset (new sink/probe state) and
+//   GET /bench/stats (that state), so measuring happens inside Node-RED and
+//   neither start-up nor HTTP polling is counted.
+//
+// Characters rather than lines decide "done": a reader that splits a line in
+// two (node-red-node-tail does when it reads while the line is being written)
+// delivers the same characters in more records.
+const crypto = require('crypto');
+
+const id = () => crypto.randomBytes(8).toString('hex');
+
+const INITIAL_SINK = (markChars) =>
+  `{ count: 0, chars: 0, batches: 0, first: 0, last: 0, mark: 0, markCount: 0, markChars: ${markChars} }`;
+
+const SINK_FN = `
+// Records that arrive before any reset (a backlog read at start) count too.
+const s = global.get('benchSink') || ${INITIAL_SINK(0)};
+const p = msg.payload;
+const now = Date.now();
+let n = 1, chars = 0;
+if (Array.isArray(p)) {
+  n = p.length;
+  for (let i = 0; i < n; i++) chars += p[i].length;
+} else if (typeof p === 'string') {
+  chars = p.length;
+}
+if (s.count === 0) s.first = now;
+s.count += n;
+s.chars += chars;
+s.batches++;
+s.last = now;
+if (s.mark === 0 && s.markChars > 0 && s.chars >= s.markChars) {
+  s.mark = now;
+  s.markCount = s.count;
+}
+global.set('benchSink', s);
+return null;
+`;
+
+const PROBE_FN = `
+const s = global.get('benchProbe');
+if (!s) return null;
+const now = Date.now();
+const p = msg.payload;
+const lines = Array.isArray(p) ? p : [p];
+for (let i = 0; i < lines.length; i++) {
+  const line = lines[i];
+  // Whole probe lines only (99 characters): a fragment of a split line has no usable stamp.
+  if (typeof line !== 'string' || line.length !== 99 || !line.startsWith('ts=')) { s.other++; continue; }
+  const sp = line.indexOf(' ');
+  s.lat.push(now - Number(line.slice(3, sp)));
+}
+global.set('benchProbe', s);
+return null;
+`;
+
+const RESET_FN = `
+const b = (msg.payload && typeof msg.payload === 'object') ? msg.payload : {};
+global.set('benchSink', ${INITIAL_SINK("Number(b.markChars) || 0")});
+global.set('benchProbe', { lat: [], other: 0 });
+msg.payload = { ok: true, now: Date.now() };
+return msg;
+`;
+
+const STATS_FN = `
+const probe = global.get('benchProbe');
+msg.payload = { now: Date.now(), sink: global.get('benchSink') || null, probe: probe || null };
+return msg;
+`;
+
+/** The endpoints and the sink: returns {nodes, sinkId, probeId}. */
+function measuringNodes(z) {
+  const sinkId = id();
+  const probeId = id();
+  const resetFn = id();
+  const statsFn = id();
+  const resp1 = id();
+  const resp2 = id();
+  const nodes = [
+    { id: sinkId, type: 'function', z, name: 'bench sink', func: SINK_FN, outputs: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 700, y: 100, wires: [] },
+    { id: probeId, type: 'function', z, name: 'bench probe', func: PROBE_FN, outputs: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 500, y: 200, wires: [] },
+    { id: id(), type: 'http in', z, name: '', url: '/bench/reset', method: 'post', upload: false, swaggerDoc: '', x: 120, y: 300, wires: [[resetFn]] },
+    { id: resetFn, type: 'function', z, name: 'reset', func: RESET_FN, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], x: 300, y: 300, wires: [[resp1]] },
+    { id: resp1, type: 'http response', z, name: '', statusCode: '', headers: {}, x: 500, y: 300, wires: [] },
+    { id: id(), type: 'http in', z, name: '', url: '/bench/stats', method: 'get', upload: false, swaggerDoc: '', x: 120, y: 360, wires: [[statsFn]] },
+    { id: statsFn, type: 'function', z, name: 'stats', func: STATS_FN, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], x: 300, y: 360, wires: [[resp2]] },
+    { id: resp2, type: 'http response', z, name: '', statusCode: '', headers: {}, x: 500, y: 360, wires: [] },
+  ];
+  return { nodes, sinkId, probeId };
+}
+
+/** Core join in manual mode: arrays of `count` messages, or what came within `timeout` s. */
+function joinNode(z, batchSize, timeoutS) {
+  return {
+    type: 'join',
+    z,
+    name: '',
+    mode: 'custom',
+    build: 'array',
+    property: 'payload',
+    propertyType: 'msg',
+    key: 'topic',
+    joiner: '\\n',
+    joinerType: 'str',
+    useparts: false,
+    accumulate: false,
+    timeout: String(timeoutS),
+    count: String(batchSize),
+    reduceRight: false,
+    reduceExp: '',
+    reduceInit: '',
+    reduceInitType: '',
+    reduceFixup: '',
+    x: 400,
+    y: 100,
+  };
+}
+
+function tab(label) {
+  return { id: id(), type: 'tab', label, disabled: false, info: '' };
+}
+
+/**
+ * This pack: file-tail -> micro-batch -> sink (and file-tail -> probe when
+ * `probe`). `output` is file-tail's 'line' or 'lines'.
+ */
+function packFlow({ file, output, startAt = 'end', batchSize, timeoutS, probe = false }) {
+  const t = tab(`bench: file-tail (${output}) -> micro-batch`);
+  const m = measuringNodes(t.id);
+  const batchId = id();
+  const tail = {
+    id: id(),
+    type: 'file-tail',
+    z: t.id,
+    name: '',
+    path: file,
+    startAt,
+    output,
+    encoding: 'utf8',
+    delimiter: '\\n',
+    idleFlush: 1,
+    pollInterval: 1,
+    maxLineBytes: 1048576,
+    longLines: 'cut',
+    x: 120,
+    y: 100,
+    wires: [probe ? [batchId, m.probeId] : [batchId]],
+  };
+  const batch = { id: batchId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[m.sinkId]] };
+  return [t, tail, batch, ...m.nodes];
+}
+
+/** The peer: node-red-node-tail -> core join (manual, array, count, timeout) -> sink. */
+function peerFlow({ file, batchSize, timeoutS, probe = false }) {
+  const t = tab('bench: node-red-node-tail -> join');
+  const m = measuringNodes(t.id);
+  const joinId = id();
+  const tail = {
+    id: id(),
+    type: 'tail',
+    z: t.id,
+    name: '',
+    filetype: 'text',
+    split: '[\\r]{0,1}\\n',
+    filename: file,
+    inputs: 0,
+    x: 120,
+    y: 100,
+    wires: [probe ? [joinId, m.probeId] : [joinId]],
+  };
+  const join = { ...joinNode(t.id, batchSize, timeoutS), id: joinId, wires: [[m.sinkId]] };
+  return [t, tail, join, ...m.nodes];
+}
+
+/**
+ * This pack's dir-watch (config {path, pattern, recursive, startAt, output},
+ * two outputs: lines, events) -> micro-batch -> sink.
+ */
+function dirWatchFlow({ dir, output, startAt = 'end', batchSize, timeoutS }) {
+  const t = tab(`bench: dir-watch (${output}) -> micro-batch`);
+  const m = measuringNodes(t.id);
+  const batchId = id();
+  const watch = {
+    id: id(),
+    type: 'dir-watch',
+    z: t.id,
+    name: '',
+    path: dir,
+    pattern: '*.log',
+    recursive: false,
+    startAt,
+    output,
+    x: 120,
+    y: 100,
+    wires: [[batchId], []],
+  };
+  const batch = { id: batchId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[m.sinkId]] };
+  return [t, watch, batch, ...m.nodes];
+}
+
+/**
+ * Node-RED's own floor for one message per line: the bench-floor helper node
+ * (scripts/bench/floor-node) sends ready-made lines when POST /bench/floor
+ * {lines} arrives, one message each, into micro-batch or join -> sink.
+ */
+function floorFlow({ next, batchSize, timeoutS }) {
+  const t = tab(`bench: floor (one message per line) -> ${next}`);
+  const m = measuringNodes(t.id);
+  const srcId = id();
+  const midId = id();
+  const okFn = id();
+  const okResp = id();
+  const mid =
+    next === 'join'
+      ? { ...joinNode(t.id, batchSize, timeoutS), id: midId, wires: [[m.sinkId]] }
+      : { id: midId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[m.sinkId]] };
+  return [
+    t,
+    { id: id(), type: 'http in', z: t.id, name: '', url: '/bench/floor', method: 'post', upload: false, swaggerDoc: '', x: 120, y: 40, wires: [[srcId, okFn]] },
+    { id: okFn, type: 'function', z: t.id, name: 'ok', func: 'msg.payload = { ok: true };\nreturn msg;', outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], x: 300, y: 40, wires: [[okResp]] },
+    { id: okResp, type: 'http response', z: t.id, name: '', statusCode: '', headers: {}, x: 500, y: 40, wires: [] },
+    { id: srcId, type: 'bench-floor', z: t.id, name: '', x: 120, y: 100, wires: [[midId]] },
+    mid,
+    ...m.nodes,
+  ];
+}
+
+/** Nothing but the measuring endpoints (to ask an idle runtime which types it has). */
+function emptyFlow() {
+  const t = tab('bench: idle');
+  return [t, ...measuringNodes(t.id).nodes];
+}
+
+module.exports = { packFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow };

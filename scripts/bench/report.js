@@ -1,0 +1,233 @@
+'use strict';
+// The benchmark's output: a plain-text table for the terminal and the same
+// figures as Markdown, written into docs/BENCHMARKS.md between the markers
+// <!-- bench:results:start --> and <!-- bench:results:end --> (the rest of
+// that file is prose and is left alone).
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const { resolveNodeRedDir, nodeRedInfo } = require('../../test/support/node-red-process');
+const { envPrefix } = require('./common');
+
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+function pkgVersion(name) {
+  try {
+    return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+function machineInfo() {
+  const cpus = os.cpus();
+  let nodeRed = 'unknown';
+  try {
+    nodeRed = nodeRedInfo(resolveNodeRedDir()).version;
+  } catch {
+    /* reported as unknown */
+  }
+  let kernel = os.release();
+  try {
+    kernel = execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim();
+  } catch {
+    /* os.release() it is */
+  }
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: (cpus[0] && cpus[0].model.replace(/\s+/g, ' ').trim()) || 'unknown CPU',
+    cores: cpus.length,
+    memGB: Math.round(os.totalmem() / 1024 ** 3),
+    kernel,
+    node: process.version,
+    nodeRed,
+    peer: pkgVersion('node-red-node-tail'),
+    tailLib: pkgVersion('tail'),
+    rsyslog: null,
+  };
+}
+
+const M = (x) => (Number.isFinite(x) ? `${(x / 1e6).toFixed(2)} M` : 'n/a');
+const X = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
+const MS = (x) => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
+const MB = (x) => (Number.isFinite(x) ? `${Math.round(x)} MB` : 'n/a');
+const PCT = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} %` : 'n/a');
+
+const NAMES = {
+  'pack-lines': 'this pack: file-tail (lines) -> micro-batch',
+  'pack-line': 'this pack: file-tail (line) -> micro-batch',
+  peer: 'peer: node-red-node-tail -> join',
+  'compare-lines': 'BENCH_COMPARE_DIR build: file-tail (lines) -> micro-batch',
+  'compare-line': 'BENCH_COMPARE_DIR build: file-tail (line) -> micro-batch',
+  'floor-mb': 'Node-RED floor: 1 msg per ready-made line -> micro-batch',
+  'floor-join': 'Node-RED floor: 1 msg per ready-made line -> join',
+  rsyslog: 'rsyslog imfile -> omfile (C daemon)',
+  'read-split': 'plain Node.js read-and-split loop',
+};
+
+/** Rows of tables: [{title, head, rows, note}] built from the results. */
+function sections(results) {
+  const out = [];
+  const t = results.throughput;
+  if (t) {
+    const peer = t.subjects.peer && t.subjects.peer.rate;
+    const loop = t.subjects['read-split'] && t.subjects['read-split'].rate;
+    const peerCpu = t.subjects.peer && t.subjects.peer.perCpu;
+    const rows = [];
+    for (const name of ['pack-lines', 'pack-line', 'compare-lines', 'compare-line', 'peer', 'floor-mb', 'floor-join', 'rsyslog', 'read-split']) {
+      const r = t.subjects[name];
+      if (!r) {
+        if (name === 'rsyslog') {
+          const why = results.settings.rsyslog ? results.meta.rsyslogSkipped || 'rsyslogd not installed' : 'BENCH_RSYSLOG=0';
+          rows.push([NAMES[name], `skipped (${why})`, '', '', '', '']);
+        }
+        continue;
+      }
+      rows.push([NAMES[name], `${M(r.rate)} lines/s`, X(r.rate / peer), X(r.rate / loop), `${M(r.perCpu)}`, X(r.perCpu / peerCpu)]);
+    }
+    out.push({
+      title: `1. Throughput: a burst of ${t.lines.toLocaleString('en-US')} lines of 100 bytes, batches of ${results.settings.batchSize} (median of ${t.runs} runs)`,
+      head: ['pipeline', 'lines/s', 'vs peer', 'vs loop', 'lines per CPU-s', 'CPU-s vs peer'],
+      rows,
+    });
+  }
+  const l = results.latency;
+  if (l) {
+    const rows = [];
+    for (const name of ['pack-lines', 'pack-line', 'peer']) {
+      const r = l.subjects[name];
+      if (!r) continue;
+      rows.push([NAMES[name].replace(/ -> (micro-batch|join)$/, ''), MS(r.p50), MS(r.p99), MS(r.max), `${r.samples}/${r.written}`]);
+    }
+    out.push({
+      title: `2. Latency from write to the tail node's output at ${l.rate} lines/s (${l.seconds} s per run, median of ${l.runs} runs)`,
+      head: ['tail node', 'p50', 'p99', 'max', 'lines seen'],
+      rows,
+    });
+  }
+  const b = results.backlog;
+  if (b) {
+    const rows = [];
+    for (const name of ['pack-lines', 'peer']) {
+      const r = b.subjects[name];
+      if (!r) continue;
+      const label = name === 'peer' ? `${NAMES.peer} (1 GiB appended at once; 1 run)` : `${NAMES[name]} (start at beginning)`;
+      rows.push([label, MB(r.peakMB), MS(r.httpMaxMs), r.aborted ? `stopped: ${r.aborted}` : `${M(r.rate)} lines/s`]);
+    }
+    out.push({
+      title: `3. Backlog of ${b.mb} MiB (${b.lines.toLocaleString('en-US')} lines): peak RSS and longest HTTP answer (median of runs)`,
+      head: ['pipeline', 'peak RSS', 'longest HTTP answer', 'read at'],
+      rows,
+    });
+  }
+  const d = results.dirwatch;
+  if (d) {
+    out.push({
+      title: d.skipped
+        ? '4. dir-watch'
+        : `4. dir-watch (lines) -> micro-batch over ${d.files} files, ${d.lines.toLocaleString('en-US')} lines round-robin (median of ${d.runs.length} runs)`,
+      head: ['measure', 'value'],
+      rows: d.skipped
+        ? [['dir-watch not available', 'skipped: the pack registers no "dir-watch" node type']]
+        : [
+            ['throughput', `${M(d.rate)} lines/s`],
+            [`CPU with all ${d.files} files idle for ${d.idle.seconds} s`, `${PCT(d.idle.cpuPercent)} of one core`],
+            ['peak RSS of the Node-RED process', MB(d.idle.peakMB)],
+          ],
+    });
+  }
+  out.push(targets(results));
+  return out;
+}
+
+/** The issue's floors, checked against this run. */
+function targets(results) {
+  const rows = [];
+  const add = (what, floor, measured, ok) => rows.push([what, floor, measured, ok === null ? 'n/a' : ok ? 'met' : 'MISSED']);
+  const t = results.throughput;
+  if (t) {
+    const lines = t.subjects['pack-lines'];
+    const line = t.subjects['pack-line'];
+    const peer = t.subjects.peer;
+    const loop = t.subjects['read-split'];
+    if (lines && peer) add('"lines" output vs peer', '>= 8x', X(lines.rate / peer.rate), lines.rate / peer.rate >= 8);
+    if (lines && loop) add('"lines" output vs plain loop', '>= 0.5x', X(lines.rate / loop.rate), lines.rate / loop.rate >= 0.5);
+    if (line && peer) add('"line" output vs peer', '>= 2x', X(line.rate / peer.rate), line.rate / peer.rate >= 2);
+  }
+  const l = results.latency;
+  if (l && l.subjects['pack-lines']) {
+    for (const name of ['pack-lines', 'pack-line']) {
+      const r = l.subjects[name];
+      if (r) add(`latency p99 at ${l.rate} lines/s, file-tail (${name.slice(5)})`, '< 20 ms', MS(r.p99), r.p99 < 20 && r.samples === r.written);
+    }
+  }
+  const b = results.backlog && results.backlog.subjects['pack-lines'];
+  if (b) {
+    add(`${results.backlog.mb} MiB backlog: peak RSS (worst run)`, '< 250 MB', MB(b.worstPeakMB), b.worstPeakMB < 250);
+    add(`${results.backlog.mb} MiB backlog: longest HTTP answer (worst run)`, '<= 200 ms', MS(b.worstHttpMaxMs), b.worstHttpMaxMs <= 200);
+  }
+  const d = results.dirwatch;
+  if (d) {
+    if (d.skipped) add('dir-watch, 1,000 idle files: CPU', '< 2 % of a core', 'skipped', null);
+    else add(`dir-watch, ${d.files} idle files: CPU`, '< 2 % of a core', PCT(d.idle.cpuPercent), d.idle.cpuPercent < 2);
+  }
+  return { title: 'Targets (ratios from this run)', head: ['target', 'floor', 'measured', 'result'], rows };
+}
+
+function textTable(head, rows) {
+  const all = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length)));
+  const fmt = (r) => r.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+function mdTable(head, rows) {
+  const esc = (c) => String(c ?? '').replace(/\|/g, '\\|');
+  return [`| ${head.map(esc).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+function fmtLoad(x) {
+  return Number.isFinite(x) ? x.toFixed(2) : 'n/a';
+}
+
+function command() {
+  return `${envPrefix()}npm run bench`;
+}
+
+function renderTable(results) {
+  return sections(results)
+    .map((s) => `${s.title}\n${textTable(s.head, s.rows)}\n`)
+    .join('\n');
+}
+
+function renderMarkdown(results) {
+  const m = results.meta;
+  const lines = [
+    START,
+    '',
+    `Measured ${m.date} with \`${command()}\` (${Math.round(m.durationS / 60)} min), on ${m.cpu}, ${m.cores} cores, ${m.memGB} GB, ${m.kernel};`,
+    `Node ${m.node}, Node-RED ${m.nodeRed}, node-red-node-tail ${m.peer} (tail ${m.tailLib})${m.rsyslog ? `, rsyslogd ${m.rsyslog}` : ', rsyslog not measured'}.`,
+    ...(m.compareSource ? [`Rows "BENCH_COMPARE_DIR build" ran the build in \`${m.compareSource}\`.`] : []),
+    `Load average (1 min) at start and end: ${fmtLoad(m.loadStart)} and ${fmtLoad(m.loadEnd)} on ${m.cores} cores (other work on the machine meanwhile).`,
+    '',
+  ];
+  for (const s of sections(results)) lines.push(`**${s.title}**`, '', mdTable(s.head, s.rows), '');
+  lines.push(END);
+  return lines.join('\n');
+}
+
+/** Replaces the results block of `file` (creating the file if needed); returns the path. */
+function writeDoc(file, block) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + END.length);
+  else text = `${text.trimEnd()}\n\n${block}\n`;
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+module.exports = { machineInfo, renderTable, renderMarkdown, writeDoc, command };
