@@ -538,7 +538,7 @@ describe('dir-watch editor files (static)', function () {
     values.should.eql({
       name: '', path: '', pattern: '*.log', exclude: '', recursive: false, maxDepth: 8, startAt: 'end', output: 'line',
       encoding: 'utf8', delimiter: '\\n', idleFlush: 1, pollInterval: 1, maxLineBytes: 1048576, longLines: 'cut',
-      maxOpenFiles: 512, ignoreOlder: 0,
+      maxOpenFiles: 512, ignoreOlder: 0, killSwitch: '',
     });
     const ids = [...html.matchAll(/id="node-input-([A-Za-z]+)"/g)].map((m) => m[1]).sort();
     ids.should.eql(Object.keys(def.defaults).sort());

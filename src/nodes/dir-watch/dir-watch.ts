@@ -101,7 +101,8 @@ export default function register(RED: NodeAPI): void {
             return;
           }
           rate.lines += chunk.lines.length;
-          node.send([out.messages(chunk, ticket), null]);
+          // One send per message: Node-RED deep-clones every message after the first of one send() call.
+          for (const msg of out.messages(chunk, ticket)) node.send([msg, null]);
           showStatus();
         },
         // While closing, every ticket waits for an acknowledgement, so that abandoning it holds its offset back.

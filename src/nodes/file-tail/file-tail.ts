@@ -8,7 +8,7 @@ import { ThrottledStatus } from '../shared/status';
 import { TailSession, type TailSessionOptions } from '../../lib/tail-session';
 import type { LineChunk } from '../../lib/file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint } from '../../lib/file-follower';
-import type { Ticket } from '../../lib/delivery-ledger';
+import { deliveryLedger, type Ticket } from '../../lib/delivery-ledger';
 import { CheckpointStore } from '../../lib/checkpoint-store';
 import { followKillSwitch } from '../shared/kill-switch';
 import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
@@ -61,6 +61,8 @@ export default function register(RED: NodeAPI): void {
     };
 
     let session: TailSession | undefined;
+    /** Set when the node is closing: the nodes after it may be stopping too. */
+    let closing = false;
     let stopped: { path: string; points: ResumePoint[] } | undefined;
     let lineCount = 0;
     let rotations = 0;
@@ -78,6 +80,13 @@ export default function register(RED: NodeAPI): void {
     }
 
     function emit(chunk: LineChunk, ticket: Ticket): void {
+      if (closing) {
+        // Node-RED is taking the nodes after this one out of the flow: sent
+        // now, these lines could be lost. Not sent, they are not committed,
+        // and the next start reads them again.
+        deliveryLedger.abandon(ticket);
+        return;
+      }
       lineCount += chunk.lines.length;
       const inode = chunk.identity.ino;
       if (output === 'lines') {
@@ -95,9 +104,11 @@ export default function register(RED: NodeAPI): void {
           file: { path: chunk.path, offset: i === 0 ? chunk.start : ends[i - 1], end: ends[i], lines: 1, inode, rotations, truncations },
           _ingest: ticket,
         }));
-        node.send([messages]);
+        // One send per message: Node-RED deep-clones every message after the
+        // first of one send() call.
+        for (const m of messages) node.send(m);
       }
-      status.show({ fill: 'green', shape: 'dot', text: RED._('file-tail.status.lines', { count: compactCount(lineCount) }) });
+      status.show(() => ({ fill: 'green', shape: 'dot', text: RED._('file-tail.status.lines', { count: compactCount(lineCount) }) }));
     }
 
     function onState(state: FollowerState): void {
@@ -170,7 +181,8 @@ export default function register(RED: NodeAPI): void {
       };
       session = new TailSession(options, {
         emit,
-        acksPerMessage: (chunk) => batchersDownstream().batchers * (output === 'line' ? chunk.lines.length : 1),
+        // While closing, every ticket waits for an acknowledgement, so that abandoning it holds its offset back.
+        acksPerMessage: (chunk) => (closing ? 1 : batchersDownstream().batchers * (output === 'line' ? chunk.lines.length : 1)),
         creditLines: () => batchersDownstream().credit,
         state: onState,
         notice: onNotice,
@@ -224,13 +236,14 @@ export default function register(RED: NodeAPI): void {
     }
 
     node.on('close', (removed: boolean, done: () => void) => {
-      const closing = serially(async () => {
+      closing = true;
+      const stopped = serially(async () => {
         const current = session;
         session = undefined;
         if (current) await (removed ? current.discard() : current.stop(CLOSE_SETTLE_MS));
         else if (removed) await store.remove(node.id);
       });
-      void closing.catch(() => undefined).finally(() => {
+      void stopped.catch(() => undefined).finally(() => {
         status.clear();
         done();
       });

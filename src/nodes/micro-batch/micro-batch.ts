@@ -61,13 +61,11 @@ export default function register(RED: NodeAPI): void {
     }
 
     function showStatus(): void {
-      if (batcher.engaged) {
-        status.show({ fill: 'yellow', shape: 'dot', text: RED._('micro-batch.status.paused', { count: compactCount(batcher.pending) }) });
-      } else if (batcher.pending > 0) {
-        status.show({ fill: 'blue', shape: 'dot', text: RED._('micro-batch.status.pending', { count: compactCount(batcher.pending) }) });
-      } else {
-        status.show({ fill: 'green', shape: 'dot', text: RED._('micro-batch.status.sent', { count: compactCount(batcher.sentBatches) }) });
-      }
+      status.show(() => {
+        if (batcher.engaged) return { fill: 'yellow', shape: 'dot', text: RED._('micro-batch.status.paused', { count: compactCount(batcher.pending) }) };
+        if (batcher.pending > 0) return { fill: 'blue', shape: 'dot', text: RED._('micro-batch.status.pending', { count: compactCount(batcher.pending) }) };
+        return { fill: 'green', shape: 'dot', text: RED._('micro-batch.status.sent', { count: compactCount(batcher.sentBatches) }) };
+      });
     }
 
     // While the kill switch is engaged nothing is sent; records wait, in order.

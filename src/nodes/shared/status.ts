@@ -6,7 +6,7 @@ import type { Node, NodeStatus } from './red';
 
 export class ThrottledStatus {
   private last = 0;
-  private pending: NodeStatus | undefined;
+  private pending: NodeStatus | (() => NodeStatus) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private shown = '';
 
@@ -15,8 +15,12 @@ export class ThrottledStatus {
     private readonly intervalMs = 500,
   ) {}
 
-  /** Shows `status` now if the last update is old enough, else soon. */
-  show(status: NodeStatus): void {
+  /**
+   * Shows `status` now if the last update is old enough, else soon. A
+   * function is called only when the status is really shown (formatting a
+   * status with RED._ costs more than sending a message).
+   */
+  show(status: NodeStatus | (() => NodeStatus)): void {
     const now = Date.now();
     if (now - this.last >= this.intervalMs && !this.timer) {
       this.apply(status, now);
@@ -50,7 +54,8 @@ export class ThrottledStatus {
     this.node.status({});
   }
 
-  private apply(status: NodeStatus, now: number): void {
+  private apply(make: NodeStatus | (() => NodeStatus), now: number): void {
+    const status = typeof make === 'function' ? make() : make;
     this.last = now;
     const key = `${status.fill}|${status.shape}|${status.text}`;
     if (key === this.shown) return;
