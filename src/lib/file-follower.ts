@@ -88,13 +88,14 @@ export class FileFollower {
   /** The rotated files the resume points name have been looked for. */
   private resumedRotated = false;
   /**
-   * The newest file known to have been at the path, when it is not the
-   * current one (rotated away, or named last by the resume points): the next
-   * file opened at the path may have come after others, rotated meanwhile.
+   * The newest file taken up from the path: open, or finished (then where
+   * it was left). Files rotated after it before we looked (more than one
+   * rotation between two looks) are looked for beside the path; it comes
+   * last in positions(), so that a restart looks from it again.
    */
-  private anchor: FileIdentity | undefined;
-  /** Files rotated after the anchor, taken up already. */
-  private takenUp: { dev: number; ino: number }[] = [];
+  private newest: { reader: FileReader } | { point: ResumePoint } | undefined;
+  /** The folder's listing at the last search from `newest`: unchanged, nothing new was rotated. */
+  private lastSearch: { from: string; listing: string } | undefined;
   private firstOpen = true;
   private running = false;
   private paused = false;
@@ -113,7 +114,8 @@ export class FileFollower {
     private readonly sink: FollowerSink,
   ) {
     this.resume = options.resume ? [...options.resume] : [];
-    this.anchor = this.resume[this.resume.length - 1]?.identity;
+    const last = this.resume[this.resume.length - 1];
+    this.newest = last ? { point: last } : undefined;
     this.dir = path.dirname(path.resolve(options.path));
     this.base = path.basename(options.path);
   }
@@ -169,18 +171,28 @@ export class FileFollower {
     this.retired = [];
     this.current = undefined;
     this.resume = points;
+    this.resumedRotated = false; // a start again looks for them anew
     this.setState('stopped');
     return points;
   }
 
-  /** Where each open file has been consumed up to (rotated ones first). */
+  /**
+   * Where each open file has been consumed up to (rotated ones first), and
+   * last the newest file taken up from the path, even when finished.
+   */
   positions(): ResumePoint[] {
     const readers = this.current ? [...this.retired, this.current] : this.retired;
-    if (readers.length === 0) return [...this.resume];
     const points = readers.map((r) => ({ identity: r.identity, offset: r.consumed }));
     // Resume points not taken up yet (the path is missing) still count.
-    const pending = this.resume.filter((p) => !points.some((q) => q.identity.dev === p.identity.dev && q.identity.ino === p.identity.ino));
-    return [...points, ...pending];
+    for (const p of this.resume) if (!points.some((q) => sameFile(q, p))) points.push(p);
+    const newest = this.newestPoint();
+    return newest ? [...points.filter((q) => !sameFile(q, newest)), newest] : points;
+  }
+
+  private newestPoint(): ResumePoint | undefined {
+    const newest = this.newest;
+    if (!newest) return undefined;
+    return 'reader' in newest ? { identity: newest.reader.identity, offset: newest.reader.consumed } : newest.point;
   }
 
   /** Something may have changed: read what there is, once at a time. */
@@ -235,6 +247,9 @@ export class FileFollower {
         await reader.flushPartial(this.deliver);
         await reader.close();
         this.retired.splice(this.retired.indexOf(reader), 1);
+        if (this.newest && 'reader' in this.newest && this.newest.reader === reader) {
+          this.newest = { point: { identity: reader.identity, offset: reader.consumed } };
+        }
       }
     }
   }
@@ -249,9 +264,11 @@ export class FileFollower {
       // stat before open: opening a FIFO would block a worker thread.
       stats = await fsp.stat(target);
     } catch (err) {
-      // Rotated files the checkpoint names are read without waiting for the path.
-      if (errorCode(err) === 'ENOENT' && !this.resumedRotated && this.resume.length > 0) {
-        if ((await this.reopenRotatedFromCheckpoint(undefined)) && this.anchor) await this.openNewerRotations(this.anchor);
+      if (errorCode(err) === 'ENOENT') {
+        // Rotated files the checkpoint names are read without waiting for the
+        // path, and so are files rotated after the newest one taken up.
+        if (!this.resumedRotated && this.resume.length > 0) await this.reopenRotatedFromCheckpoint(undefined);
+        if (this.resumedRotated && this.newest) await this.openNewerRotations();
       }
       return this.openFailed(err);
     }
@@ -275,12 +292,12 @@ export class FileFollower {
       const offset = await this.startOffset(handle, stats, matched);
       this.current = new FileReader(target, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       this.sink.opened(identity, offset);
-      // Rotated more than once since the anchor was at the path: the files
-      // in between are read too (looked for now that this one is open, so
-      // that none rotated meanwhile is missed).
-      if (this.anchor) await this.openNewerRotations(this.anchor);
-      this.anchor = undefined;
-      this.takenUp = [];
+      // Rotated more than once since the newest file taken up was at the
+      // path: the files in between are read too (looked for now that this
+      // one is open, so that none rotated meanwhile is missed).
+      const newest = this.newestPoint();
+      if (newest && !sameFile(newest, { identity })) await this.openNewerRotations(this.current);
+      this.newest = { reader: this.current };
       this.firstOpen = false;
       this.resume = [];
       this.lastErrorReason = undefined;
@@ -329,20 +346,26 @@ export class FileFollower {
   /**
    * Files from a checkpoint that are no longer at the path were rotated while
    * we were away: find them beside it and finish reading them first (files
-   * rotated after the last of them: see `anchor`). A file gone as itself
+   * rotated after the last of them: see `newest`). A file gone as itself
    * (truncated by copytruncate while we were away) may have left a copy
    * holding what was not read: that is read now. False when stopped while
    * reading a copy.
    */
   private async reopenRotatedFromCheckpoint(current: { stats: Stats; matched: ResumePoint | undefined } | undefined): Promise<boolean> {
+    /** The newest point found as itself: to look for rotations from, if the last one is not. */
+    let newestFound: ResumePoint | undefined;
     for (let i = 0; i < this.resume.length; i++) {
       const point = this.resume[i];
       if (current && point.identity.dev === current.stats.dev && point.identity.ino === current.stats.ino) {
         // The file at the path: startOffset resumes it, unless it was truncated.
-        if (point === current.matched && point.offset <= current.stats.size) continue;
+        if (point === current.matched && point.offset <= current.stats.size) {
+          newestFound = point;
+          continue;
+        }
       } else {
         const found = await findFileByIdentity(this.dir, point.identity, this.options.path);
         if (found) {
+          newestFound = point;
           if (found.stats.size <= point.offset) {
             await found.handle.close();
             continue;
@@ -358,26 +381,46 @@ export class FileFollower {
       const copied = await this.readCopy(point.identity, point.offset);
       if (copied?.halted) {
         this.resume[i] = { identity: point.identity, offset: copied.consumed };
+        if (this.newest && 'point' in this.newest && this.newest.point === point) this.newest = { point: this.resume[i] };
         return false;
       }
     }
+    // The last point's file is no more itself (truncated and written again,
+    // say): files rotated after the newest one still found are looked for.
+    const lastPoint = this.resume[this.resume.length - 1];
+    if (newestFound && newestFound !== lastPoint && this.newest && 'point' in this.newest) this.newest = { point: newestFound };
     this.resumedRotated = true;
     return true;
   }
 
   /**
-   * Files rotated away after the file with `identity` before we looked (two
-   * rotations between two reads): read whole, oldest first, after it.
+   * Files rotated away after the newest file taken up, before we looked
+   * (two rotations between two looks): read whole, oldest first, after it.
+   * With `opened`, the file just opened at the path: only files older than
+   * it (it may have been rotated too, since; newer ones come after it).
    */
-  private async openNewerRotations(identity: FileIdentity): Promise<void> {
-    // Open, or read already (searches repeat while the path is missing).
-    const known = [...this.retired, ...(this.current ? [this.current] : [])].map((r): { dev: number; ino: number } => r.identity);
-    known.push(...this.takenUp);
-    const isKnown = (s: Stats) => known.some((k) => k.dev === s.dev && k.ino === s.ino);
-    for (const file of await findNewerRotations(this.dir, identity, this.options.path, isKnown)) {
-      this.takenUp.push({ dev: file.stats.dev, ino: file.stats.ino });
+  private async openNewerRotations(opened?: FileReader): Promise<void> {
+    const newest = this.newestPoint();
+    if (!newest) return;
+    // Searches repeat while the path is missing: only when files were renamed or created.
+    const from = `${newest.identity.dev}:${newest.identity.ino}`;
+    const listing = (await fsp.readdir(this.dir).catch(() => [] as string[])).sort().join('/');
+    if (this.lastSearch?.from === from && this.lastSearch.listing === listing) return;
+    this.lastSearch = { from, listing };
+    const open = this.current ? [...this.retired, this.current] : this.retired;
+    const isOpen = (s: Stats) => open.some((r) => r.identity.dev === s.dev && r.identity.ino === s.ino);
+    const held = 'reader' in this.newest!;
+    const found = await findNewerRotations(this.dir, newest.identity, this.options.path, isOpen, opened?.identity, held);
+    if (!found) {
+      // Gone (deleted, or moved out of the folder): nothing to look from.
+      this.newest = undefined;
+      return;
+    }
+    for (const file of found) {
       const fileIdentity = await identify(file.handle, file.stats);
-      this.retired.push(new FileReader(this.options.path, file.handle, fileIdentity, this.options, 0, this.options.chunkBytes));
+      const reader = new FileReader(this.options.path, file.handle, fileIdentity, this.options, 0, this.options.chunkBytes);
+      this.retired.push(reader);
+      if (!opened) this.newest = { reader };
       this.sink.opened(fileIdentity, 0);
       this.sink.notice({ kind: 'rotated', path: this.options.path });
     }
@@ -461,7 +504,7 @@ export class FileFollower {
       if (own.nlink > 0) {
         // Renamed away, no new file yet: keep reading the old one. Files
         // rotated after it meanwhile (a new file came and went) are read too.
-        await this.openNewerRotations(reader.identity);
+        await this.openNewerRotations();
         return;
       }
       // Deleted: read what was written up to the delete (after the read
@@ -471,6 +514,8 @@ export class FileFollower {
       await reader.flushPartial(this.deliver);
       await reader.close();
       this.current = undefined;
+      // Gone: nothing to look for rotations from (a file at the path later is new).
+      if (this.newest && 'reader' in this.newest && this.newest.reader === reader) this.newest = undefined;
       this.sink.notice({ kind: 'removed', path: this.options.path });
       this.setState(this.paused ? 'paused' : 'waiting');
       return;
@@ -478,7 +523,6 @@ export class FileFollower {
     // A new file at the path: keep the old one open for late writes.
     this.retired.push(reader);
     this.current = undefined;
-    this.anchor = reader.identity; // takenUp stays: files found while it was renamed away
     this.sink.notice({ kind: 'rotated', path: this.options.path });
     const opened = await this.openPath();
     // Files rotated in between (see openPath) are older than the new one: read first.
@@ -560,6 +604,11 @@ export class FileFollower {
     this.state = state;
     this.sink.state(state);
   }
+}
+
+/** Same device and inode. */
+function sameFile(a: { identity: FileIdentity }, b: { identity: FileIdentity }): boolean {
+  return a.identity.dev === b.identity.dev && a.identity.ino === b.identity.ino;
 }
 
 function errorCode(err: unknown): string | undefined {

@@ -119,50 +119,81 @@ export async function findCopy(
  * file is now `app.log.N` (logrotate's numbered names), the files
  * `app.log.(N-1)` down to `app.log.1`. They were created at the path and
  * rotated again before anyone read them (two rotations between two reads).
- * Files `skip` accepts (already being read) are left out. Empty when the
- * file is not found under a numbered name.
+ * Files `skip` accepts (already being read) are left out, and with `before`,
+ * files rotated after that one (when it was rotated too). `held`: the file
+ * is open, so its inode is its own (its head may have changed since).
+ * Empty when the file is not under a numbered name; undefined when it is
+ * not found at all.
  */
 export async function findNewerRotations(
   dir: string,
   identity: FileIdentity,
   followed: string,
   skip: (stats: Stats) => boolean,
-): Promise<FoundFile[]> {
-  const self = await findFileByIdentity(dir, identity, followed);
-  if (!self) return [];
-  await self.handle.close().catch(() => undefined);
+  before?: FileIdentity,
+  held = false,
+): Promise<FoundFile[] | undefined> {
   const base = path.basename(followed);
-  const rank = rotationNumber(path.basename(self.path), base);
-  if (rank === undefined) return [];
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch {
-    return [];
-  }
-  const newer = names
-    .map((name) => ({ name, rank: rotationNumber(name, base) }))
-    .filter((c): c is { name: string; rank: number } => c.rank !== undefined && c.rank < rank)
-    .sort((a, b) => b.rank - a.rank);
-  const found: FoundFile[] = [];
-  for (const candidate of newer) {
-    const file = path.join(dir, candidate.name);
-    let handle: fsp.FileHandle | undefined;
-    try {
-      // stat before open: opening a FIFO would block a worker thread.
-      if (!(await fsp.stat(file)).isFile()) continue;
-      handle = await fsp.open(file, 'r');
-      const stats = await handle.stat();
-      if (stats.isFile() && !skip(stats)) {
-        found.push({ path: file, handle, stats });
-        continue;
+  for (let attempt = 1; ; attempt++) {
+    // Every rank from one listing: a rotation meanwhile renumbers them all.
+    const names = await listing(dir);
+    const numbered: { name: string; rank: number; stats: Stats }[] = [];
+    for (const name of names === '' ? [] : names.split('/')) {
+      const rank = rotationNumber(name, base);
+      if (rank === undefined) continue;
+      try {
+        const stats = await fsp.stat(path.join(dir, name));
+        if (stats.isFile()) numbered.push({ name, rank, stats });
+      } catch {
+        // vanished meanwhile: the listing check below sees it
       }
-    } catch {
-      // vanished or unreadable: not one to read
     }
+    const last = attempt >= SCAN_ATTEMPTS;
+    if (!last && (await listing(dir)) !== names) continue;
+    const at = (id: FileIdentity) => numbered.find((c) => c.stats.dev === id.dev && c.stats.ino === id.ino);
+    const self = at(identity);
+    if (!self || !(held || (await hasIdentity(path.join(dir, self.name), identity)))) {
+      // Not under a numbered name (or no more itself): elsewhere, or gone.
+      if (held && !self) return [];
+      const elsewhere = await findFileByIdentity(dir, identity, followed);
+      await elsewhere?.handle.close().catch(() => undefined);
+      return elsewhere ? [] : undefined;
+    }
+    const floor = (before && at(before)?.rank) || 0;
+    const found: FoundFile[] = [];
+    let moved = false;
+    for (const candidate of numbered.filter((c) => c.rank < self.rank && c.rank > floor).sort((a, b) => b.rank - a.rank)) {
+      const file = path.join(dir, candidate.name);
+      let handle: fsp.FileHandle | undefined;
+      try {
+        handle = await fsp.open(file, 'r');
+        const stats = await handle.stat();
+        if (stats.ino !== candidate.stats.ino || stats.dev !== candidate.stats.dev) moved = true;
+        else if (!skip(stats)) {
+          found.push({ path: file, handle, stats });
+          continue;
+        }
+      } catch {
+        moved = true; // vanished meanwhile
+      }
+      await handle?.close().catch(() => undefined);
+    }
+    if (!moved || last) return found;
+    for (const file of found) await file.handle.close().catch(() => undefined);
+  }
+}
+
+/** The file at `file` is the one with this identity (same inode and head). */
+async function hasIdentity(file: string, identity: FileIdentity): Promise<boolean> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(file, 'r');
+    return await isSameFile(identity, handle, await handle.stat());
+  } catch {
+    return false;
+  } finally {
     await handle?.close().catch(() => undefined);
   }
-  return found;
 }
 
 /** N for `<base>.N`, else undefined. */
