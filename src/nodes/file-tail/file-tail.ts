@@ -2,9 +2,10 @@
  * The file-tail node: config in, lines out. The following, rotation,
  * delivery tracking and checkpoints are the engine's (src/lib/tail-session).
  */
-import type { NodeAPI, Node, NodeDef, NodeMessage, DoneFn } from '../shared/red';
-import { compactCount, numberOr, oneOf, stateDir, unescapeDelimiter } from '../shared/config';
+import type { NodeAPI, Node, NodeMessage, DoneFn } from '../shared/red';
+import { compactCount, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
+import { lineOutput, readLineOptions, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { TailSession, type TailSessionOptions } from '../../lib/tail-session';
 import type { LineChunk } from '../../lib/file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint } from '../../lib/file-follower';
@@ -14,30 +15,13 @@ import { followKillSwitch } from '../shared/kill-switch';
 import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
 import * as path from 'node:path';
 
-interface FileTailDef extends NodeDef {
+interface FileTailDef extends LineSourceDef {
   path?: string;
-  startAt?: string;
-  output?: string;
-  encoding?: string;
-  delimiter?: string;
-  idleFlush?: number | string;
-  pollInterval?: number | string;
-  maxLineBytes?: number | string;
-  longLines?: string;
   killSwitch?: string;
-}
-
-type Output = 'line' | 'lines';
-
-/** What a micro-batch node tells sources wired to it (see micro-batch.ts). */
-interface BatcherNode extends Node {
-  logIngestBatchSize?: number;
 }
 
 const CLOSE_SETTLE_MS = 10_000;
 const CHECKPOINT_INTERVAL_MS = 1000;
-/** Lines in flight to batchers before reading waits, at the least. */
-const MIN_CREDIT_LINES = 20_000;
 let instances = 0;
 
 export default function register(RED: NodeAPI): void {
@@ -47,18 +31,9 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new ThrottledStatus(node);
-    const output = oneOf<Output>(def.output, ['line', 'lines'], 'line');
+    const { output, ...baseOptions } = readLineOptions(def);
+    const out = lineOutput(RED, def, output, 0);
     const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
-    const baseOptions = {
-      startAt: oneOf(def.startAt, ['end', 'beginning'] as const, 'end'),
-      encoding: oneOf(def.encoding, ['utf8', 'latin1', 'utf16le'] as const, 'utf8'),
-      delimiter: unescapeDelimiter(def.delimiter),
-      maxLineBytes: numberOr(def.maxLineBytes, 1024 * 1024),
-      longLines: oneOf(def.longLines, ['cut', 'skip'] as const, 'cut'),
-      trackLineEnds: output === 'line',
-      idleFlushMs: numberOr(def.idleFlush, 1) * 1000,
-      pollIntervalMs: Math.max(0.05, numberOr(def.pollInterval, 1)) * 1000,
-    };
 
     let session: TailSession | undefined;
     /** Set when the node is closing: the nodes after it may be stopping too. */
@@ -67,17 +42,6 @@ export default function register(RED: NodeAPI): void {
     let lineCount = 0;
     let rotations = 0;
     let truncations = 0;
-    let downstream: { batchers: number; credit: number } | undefined;
-
-    /** Batchers wired directly after this node acknowledge what they send. */
-    function batchersDownstream(): { batchers: number; credit: number } {
-      if (downstream) return downstream;
-      const targets = (def.wires?.[0] ?? []).map((id) => RED.nodes.getNode(id) as BatcherNode | null);
-      const batchers = targets.filter((t): t is BatcherNode => t?.type === 'micro-batch');
-      const largest = Math.max(0, ...batchers.map((b) => b.logIngestBatchSize ?? 0));
-      downstream = { batchers: batchers.length, credit: batchers.length > 0 ? Math.max(MIN_CREDIT_LINES, 2 * largest) : Infinity };
-      return downstream;
-    }
 
     function emit(chunk: LineChunk, ticket: Ticket): void {
       if (closing) {
@@ -88,26 +52,9 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       lineCount += chunk.lines.length;
-      const inode = chunk.identity.ino;
-      if (output === 'lines') {
-        node.send({
-          topic: chunk.path,
-          payload: chunk.lines,
-          file: { path: chunk.path, offset: chunk.start, end: chunk.end, lines: chunk.lines.length, inode, rotations, truncations },
-          _ingest: ticket,
-        });
-      } else {
-        const ends = chunk.lineEnds ?? [];
-        const messages: NodeMessage[] = chunk.lines.map((line, i) => ({
-          topic: chunk.path,
-          payload: line,
-          file: { path: chunk.path, offset: i === 0 ? chunk.start : ends[i - 1], end: ends[i], lines: 1, inode, rotations, truncations },
-          _ingest: ticket,
-        }));
-        // One send per message: Node-RED deep-clones every message after the
-        // first of one send() call.
-        for (const m of messages) node.send(m);
-      }
+      // One send per message: Node-RED deep-clones every message after the
+      // first of one send() call.
+      for (const msg of out.messages(chunk, ticket, { rotations, truncations })) node.send(msg);
       status.show(() => ({ fill: 'green', shape: 'dot', text: RED._('file-tail.status.lines', { count: compactCount(lineCount) }) }));
     }
 
@@ -136,34 +83,9 @@ export default function register(RED: NodeAPI): void {
     }
 
     function onNotice(notice: FollowerNotice): void {
-      switch (notice.kind) {
-        case 'rotated':
-          rotations++;
-          node.log(RED._('file-tail.warnings.rotated', { path: notice.path }));
-          break;
-        case 'removed':
-          node.log(RED._('file-tail.warnings.removed', { path: notice.path }));
-          break;
-        case 'resumed':
-          node.log(RED._('file-tail.warnings.resumed', { path: notice.path, offset: notice.offset }));
-          break;
-        case 'truncated':
-          truncations++;
-          node.warn(RED._('file-tail.warnings.truncated', { path: notice.path, size: notice.size }));
-          break;
-        case 'recovered':
-          node.warn(RED._('file-tail.warnings.recovered', { path: notice.path, from: notice.from, bytes: notice.bytes }));
-          break;
-        case 'unrecovered':
-          node.warn(RED._('file-tail.warnings.unrecovered', { path: notice.path, bytes: notice.bytes }));
-          break;
-        case 'long-line':
-          node.warn(RED._('file-tail.warnings.longLine', { path: notice.path, max: notice.bytes, offset: notice.offset, action: notice.action }));
-          break;
-        case 'nul-skipped':
-          node.warn(RED._('file-tail.warnings.nulSkipped', { path: notice.path, bytes: notice.bytes }));
-          break;
-      }
+      if (notice.kind === 'rotated') rotations++;
+      else if (notice.kind === 'truncated') truncations++;
+      reportNotice(RED, node, 'file-tail', notice);
     }
 
     function startSession(filePath: string, resumeFrom?: ResumePoint[]): void {
@@ -182,8 +104,8 @@ export default function register(RED: NodeAPI): void {
       session = new TailSession(options, {
         emit,
         // While closing, every ticket waits for an acknowledgement, so that abandoning it holds its offset back.
-        acksPerMessage: (chunk) => (closing ? 1 : batchersDownstream().batchers * (output === 'line' ? chunk.lines.length : 1)),
-        creditLines: () => batchersDownstream().credit,
+        acksPerMessage: (chunk) => (closing ? 1 : out.acksPerChunk(chunk)),
+        creditLines: () => out.creditLines(),
         state: onState,
         notice: onNotice,
         error: onError,
