@@ -298,7 +298,7 @@ describe('kill-switch node', function () {
       });
     });
 
-    it.skip('engages and releases by the button on the node in the editor (browser suite: not there yet)');
+    // The button on the node in the editor: test/browser/editor.spec.js.
   });
 
   describe('persistence', function () {
