@@ -23,11 +23,15 @@
 //       whose types are all known (this pack's or core)
 //   E01 node-input-<x> / node-config-input-<x> ids in each template match `defaults`
 //       (and `credentials`) keys, and the other way round
-//   H01 help for every type (locales/en-US/<file>.html, data-help-name), starting with a <p>
+//   H01 help for every type (locales/en-US/<file>.html, data-help-name), starting with a <p>;
+//       the help of every other locale covers the same types, with the same message
+//       properties (name, type, optional) and output ports as en-US
 //   T01 every locale catalog (locales/<lang>/*.json) parses; each node has an en-US catalog
 //   T02 every i18n key used exists in every locale folder of the node: data-i18n
 //       attributes, this._()/RED._() in the .html, RED._() and status text keys in
-//       the compiled .js files; node-red:/editor keys in Node-RED's own catalogs
+//       the compiled .js files; node-red:/editor keys in Node-RED's own catalogs.
+//       And every locale catalog is complete: it has each key of the node's en-US
+//       catalog, with the same __placeholders__, and no key en-US lacks
 //   T03 dynamic keys in src/nodes/**/*.ts (`file-tail.status.${error.reason}`) whose
 //       parts have a union of string literal types: every key they can make exists
 //       (uses the TypeScript compiler on the sources; skipped when src/ is absent)
@@ -301,6 +305,52 @@ function leafKeys(catalog, prefix = '', out = []) {
 function patternRegExp(pattern) {
   const esc = pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${esc.join('[^]+?')}(?:_plural|_one|_other)?$`);
+}
+
+/**
+ * A catalog's strings by key, plural forms (key_plural, key_one, key_other…) under
+ * their key, since languages differ in the plural forms they need.
+ */
+function catalogStrings(catalog) {
+  const out = new Map();
+  const walk = (obj, prefix) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const p = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === 'object') walk(v, p);
+      else {
+        const key = p.replace(/_(?:plural|zero|one|two|few|many|other|\d+)$/, '');
+        if (!out.has(key)) out.set(key, []);
+        out.get(key).push(String(v));
+      }
+    }
+  };
+  if (catalog && typeof catalog === 'object') walk(catalog, '');
+  return out;
+}
+
+/** The __name__ placeholders of a key's strings, sorted and joined. */
+function placeholdersOf(texts) {
+  const names = new Set();
+  for (const t of texts) for (const m of t.matchAll(/__([\w.-]+?)__/g)) names.add(m[1]);
+  return [...names].sort().join(', ');
+}
+
+/**
+ * What a translation of a help text must keep: its message properties
+ * ("optional name: type", in order) and its number of output port entries.
+ */
+function helpStructure(content) {
+  const properties = [];
+  const re = /<dt\b([^>]*)>\s*([^<]*?)\s*<span\b[^>]*class\s*=\s*["'][^"']*property-type[^"']*["'][^>]*>([^<]*)<\/span>/gi;
+  let m;
+  while ((m = re.exec(content)) !== null) {
+    const optional = /class\s*=\s*["'][^"']*\boptional\b/.test(m[1]);
+    properties.push(`${optional ? 'optional ' : ''}${m[2]}: ${m[3].trim()}`);
+  }
+  const ports = [];
+  const olRe = /<ol\b[^>]*class\s*=\s*["'][^"']*node-ports[^"']*["'][^>]*>([\s\S]*?)<\/ol>/gi;
+  while ((m = olRe.exec(content)) !== null) ports.push(m[1].replace(/<ul\b[\s\S]*?<\/ul>/gi, '').split(/<li\b/i).length - 1);
+  return { properties, ports: ports.join('+') || '0' };
 }
 
 /** Splits "ns:key" (i18next); ns is null when absent. */
@@ -728,7 +778,7 @@ function validate(o = {}) {
 
   // H01 help
   {
-    const c = check('H01', 'help for every type, starting with a <p>');
+    const c = check('H01', 'help for every type, starting with a <p>; translations keep its structure');
     for (const [type, def] of Object.entries(pack.types)) {
       const langs = localeDirs(def.dir);
       const helpFile = (lang) => path.join(def.dir, 'locales', lang, `${def.base}.html`);
@@ -758,6 +808,41 @@ function validate(o = {}) {
           else if (!(first.kind === 'element' && first.name === 'p')) {
             c.fail(`${type}: ${rel(root, h.file)}: the help starts with ${first.kind === 'element' ? `<${first.name}>` : `text "${first.text}"`}, not a <p> (the palette tooltip is the first <p>)`);
           }
+        }
+      }
+    }
+    // Translated help: the same types as en-US, and the same message properties, so a
+    // translation cannot drop a property or change a name or type while the prose is redone.
+    for (const entry of pack.nodeFiles) {
+      const helpOf = (lang) => {
+        const f = path.join(entry.dir, 'locales', lang, `${entry.base}.html`);
+        if (!fs.existsSync(f)) return null;
+        const byType = new Map();
+        for (const b of scriptBlocks(fs.readFileSync(f, 'utf8'))) {
+          if (b.attrs['data-help-name']) byType.set(b.attrs['data-help-name'], b.content);
+        }
+        return { file: f, byType };
+      };
+      const en = helpOf('en-US');
+      if (!en) continue;
+      for (const lang of localeDirs(entry.dir)) {
+        if (lang === 'en-US') continue;
+        const other = helpOf(lang);
+        if (!other) {
+          c.note(`${rel(root, path.join(entry.dir, 'locales', lang))}/: no ${entry.base}.html, the ${lang} editor shows the en-US help`);
+          continue;
+        }
+        const where = rel(root, other.file);
+        for (const type of en.byType.keys()) if (!other.byType.has(type)) c.fail(`${where}: no help for ${type} (locales/en-US/${entry.base}.html has it)`);
+        for (const type of other.byType.keys()) if (!en.byType.has(type)) c.fail(`${where}: help for ${type}, which locales/en-US/${entry.base}.html has not`);
+        for (const [type, content] of other.byType) {
+          if (!en.byType.has(type)) continue;
+          const want = helpStructure(en.byType.get(type));
+          const got = helpStructure(content);
+          if (want.ports !== got.ports) c.fail(`${where}: ${type}: ${got.ports} output port entries, en-US has ${want.ports}`);
+          const a = want.properties.join(', ');
+          const b = got.properties.join(', ');
+          if (a !== b) c.fail(`${where}: ${type}: message properties [${b}] differ from en-US [${a}]`);
         }
       }
     }
@@ -804,7 +889,7 @@ function validate(o = {}) {
 
   // T02 keys
   {
-    const c = check('T02', 'every i18n key used exists in every locale');
+    const c = check('T02', 'every i18n key used exists in every locale; every locale has the keys of en-US');
     const typeNames = Object.keys(pack.types);
     const nsOfType = {};
     for (const [type, def] of Object.entries(pack.types)) nsOfType[type] = def.base;
@@ -928,7 +1013,34 @@ function validate(o = {}) {
         }
       }
     }
+    // Completeness: a key missing from a translation falls back to English without a
+    // word, so every locale must hold exactly the keys of en-US, with its placeholders.
+    let compared = 0;
+    for (const [base, langs] of Object.entries(catalogs)) {
+      const en = langs['en-US'];
+      if (!en) continue;
+      const enStrings = catalogStrings(en);
+      for (const [lang, cat] of Object.entries(langs)) {
+        if (lang === 'en-US' || !cat) continue;
+        compared++;
+        const file = `locales/${lang}/${base}.json`;
+        const strings = catalogStrings(cat);
+        for (const [key, texts] of enStrings) {
+          if (!strings.has(key)) {
+            c.fail(`${file}: "${key}" missing (locales/en-US/${base}.json has it)`);
+            continue;
+          }
+          const want = placeholdersOf(texts);
+          const got = placeholdersOf(strings.get(key));
+          if (want !== got) c.fail(`${file}: "${key}" has the placeholders [${got}], en-US has [${want}]`);
+        }
+        for (const key of strings.keys()) {
+          if (!enStrings.has(key)) c.fail(`${file}: "${key}" is not in locales/en-US/${base}.json (a stale or misspelt key)`);
+        }
+      }
+    }
     c.note(`${checked} key uses checked`);
+    if (compared) c.note(`${compared} translated catalogs compared with en-US`);
     for (const n of dynamicNotes) c.note(n);
   }
 

@@ -247,6 +247,20 @@ const catEdit = (fn) => (files) => {
   fn(cat[T]);
   files[CATALOG] = JSON.stringify(cat, null, 2);
 };
+/**
+ * Adds a German locale to the fixture node: its catalog a copy of en-US changed by
+ * `catFn(node section)`, its help a copy of the en-US help changed by `helpFn`.
+ * `enHelpFn` first changes the en-US help (the copy starts from the result).
+ */
+const withDe = ({ catFn = () => {}, helpFn = (s) => s, enHelpFn = (s) => s } = {}) => (files) => {
+  const cat = JSON.parse(files[CATALOG]);
+  catFn(cat[T]);
+  files[`dist/nodes/${T}/locales/de/${T}.json`] = JSON.stringify(cat, null, 2);
+  files[HELP] = enHelpFn(files[HELP]);
+  files[`dist/nodes/${T}/locales/de/${T}.html`] = helpFn(files[HELP]);
+};
+/** en-US help with message properties, for the structure checks of translated help. */
+const withInputs = (s) => s.replace('<h3>Details</h3>', '<h3>Inputs</h3>\n    <dl class="message-properties">\n        <dt class="optional">path <span class="property-type">string</span></dt>\n        <dd>the file.</dd>\n    </dl>\n    <h3>Details</h3>');
 const HTML = `dist/nodes/${T}/${T}.html`;
 const JS = `dist/nodes/${T}/${T}.js`;
 const CATALOG = `dist/nodes/${T}/locales/en-US/${T}.json`;
@@ -304,6 +318,21 @@ describe('scripts/validate.js', function () {
       check(result, 'E01').notes.join('\n').should.match(/defaults\.computed is set by oneditsave/).and.match(/#node-input-helper .*read by oneditsave/);
     });
 
+    it('passes with a complete second locale, translated prose and plural forms included', function () {
+      const result = runFixture(
+        withDe({
+          catFn: (c) => {
+            c.label.target = 'Ziel';
+            c.errors = { bad: 'ungültiger Wert __value__', bad_plural: 'ungültige Werte __value__' };
+          },
+          enHelpFn: withInputs,
+          helpFn: (s) => s.replace('the file.', 'die Datei.').replace('<p>A fixture node.</p>', '<p>Ein Fixture-Node.</p>'),
+        }),
+      );
+      result.ok.should.equal(true, formatReport(result));
+      check(result, 'T02').notes.join('\n').should.match(/1 translated catalogs compared with en-US/);
+    });
+
     const cases = [
       ['P01', 'no license', pkgEdit((p) => delete p.license), /no "license"/],
       ['P03', 'neither repository nor bugs', pkgEdit((p) => delete p.repository), /neither "repository" nor "bugs"/],
@@ -351,6 +380,14 @@ describe('scripts/validate.js', function () {
         delete cat[T].label.server;
         f[`dist/nodes/${T}/locales/de/${T}.json`] = JSON.stringify(cat);
       }, /"fixture-node\.label\.server" is not in locales\/de\/fixture-node\.json/],
+      ['T02', 'an en-US key no code uses, missing in a second locale', (f) => {
+        withDe()(f);
+        catEdit((c) => (c.hint = { unused: 'a hint' }))(f);
+      }, /locales\/de\/fixture-node\.json: "fixture-node\.hint\.unused" missing \(locales\/en-US\/fixture-node\.json has it\)/],
+      ['T02', 'a key in a second locale that en-US lacks', withDe({ catFn: (c) => (c.label.old = 'Alt') }), /locales\/de\/fixture-node\.json: "fixture-node\.label\.old" is not in locales\/en-US\/fixture-node\.json/],
+      ['T02', 'a placeholder lost in a second locale', withDe({ catFn: (c) => (c.errors.bad = 'ungültiger Wert') }), /"fixture-node\.errors\.bad" has the placeholders \[\], en-US has \[value\]/],
+      ['H01', 'a translated help that renames a message property', withDe({ enHelpFn: withInputs, helpFn: (s) => s.replace('path <span', 'pfad <span') }), /locales\/de\/fixture-node\.html: fixture-node: message properties \[optional pfad: string\] differ from en-US \[optional path: string\]/],
+      ['H01', 'a translated help for another type', withDe({ helpFn: (s) => s.replace(`data-help-name="${T}"`, 'data-help-name="fixture-other"') }), /locales\/de\/fixture-node\.html: no help for fixture-node/],
       ['T03', 'a literal type the catalog lacks a key for', edit(`src/nodes/${T}/status.ts`, (s) => s.replace("'ready' | 'failed'", "'ready' | 'failed' | 'gone'")), /status\.ts:\d+ `fixture-node\.status\.\$\{reason\}` can make "fixture-node\.status\.gone", which is not in locales\/en-US/],
     ];
     for (const [id, what, mutate, re, alsoFailing = [], opts] of cases) {
