@@ -5,7 +5,10 @@
 // log path moved to a temp folder and the broker given through the environment
 // variables the example documents (MQTT_BROKER, MQTT_PORT, HOSTNAME), and an MQTT
 // client subscribed to logs/#. Every line appended to the followed file must
-// arrive exactly once, in file order, in JSON array batches on logs/<HOSTNAME>.
+// arrive exactly once, in file order, in JSON array batches on logs/<HOSTNAME>;
+// while the broker is stopped the example's kill switch holds the pipeline, and
+// the lines written meanwhile arrive once the broker is back. Without the
+// variables, the example's defaults name localhost:1883.
 //
 // Which Node-RED and node: env NODE_RED_PATH and NODE_RED_NODE_BIN, as for
 // demo.spec.js; the MQTT client is the `mqtt` package of that Node-RED's core
@@ -46,9 +49,27 @@ function loadMqtt() {
  */
 function startMosquitto(dir, port) {
   const conf = path.join(dir, 'mosquitto.conf');
+  // Persistence keeps the test subscriber's session (subscription and queued
+  // messages) across a restart. Started as root, mosquitto runs as the user
+  // "mosquitto", which must be able to write there.
+  const data = path.join(dir, 'mosquitto-data');
+  fs.mkdirSync(data, { recursive: true });
+  fs.chmodSync(dir, 0o755);
+  fs.chmodSync(data, 0o777);
   fs.writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', ''].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${data}/`,
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      'log_type information',
+      '',
+    ].join('\n'),
   );
   const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
@@ -107,7 +128,9 @@ describe(`MQTT example with a real mosquitto and Node-RED ${nodeRedInfo(nodeRedD
 
     // Subscribed (SUBACK received) before Node-RED starts, so no batch is missed.
     const mqtt = loadMqtt();
-    client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'log-ingest-e2e', clean: true, reconnectPeriod: 0 });
+    // A persistent session (clean: false, QoS 1): what is published while this
+    // client is away, as during the broker restart below, waits for it.
+    client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: `log-ingest-e2e-${process.pid}`, clean: false, reconnectPeriod: 200 });
     client.on('message', (topic, payload, packet) => {
       received.push({ topic, qos: packet.qos, lines: JSON.parse(payload.toString()) });
       arrivals.emit('message');
@@ -116,6 +139,7 @@ describe(`MQTT example with a real mosquitto and Node-RED ${nodeRedInfo(nodeRedD
       client.once('connect', resolve);
       client.once('error', reject);
     });
+    client.on('error', () => {}); // refused reconnections while the broker restarts
     await new Promise((resolve, reject) => client.subscribe('logs/#', { qos: 1 }, (err, granted) => (err ? reject(err) : resolve(granted))));
 
     nr = await startNodeRed({
@@ -210,5 +234,23 @@ describe(`MQTT example with a real mosquitto and Node-RED ${nodeRedInfo(nodeRedD
     }
     received.length.should.be.above(1, 'the lines came in several batches');
     nr.logs.filter((l) => /\[(error|warn)\] \[/.test(l)).should.eql([], 'errors or warnings of the nodes in the Node-RED log');
+  });
+
+  it('stops reading while the broker is away and publishes the lines written meanwhile once it is back', async function () {
+    const logFile = path.join(tmpDir, 'app.log');
+    const engaged = nr.waitForLog(/broker away\] engaged .*MQTT broker disconnected/, { past: false });
+    await broker.stop();
+    await engaged;
+
+    const marker = (i) => `outage line ${String(i).padStart(5, '0')} user=carol path=/login status=401`;
+    const expected = Array.from({ length: 500 }, (_, i) => marker(i + 1));
+    fs.appendFileSync(logFile, expected.map((l) => `${l}\n`).join(''));
+
+    const released = nr.waitForLog(/broker away\] released .*MQTT broker connected/, { past: false });
+    broker = startMosquitto(tmpDir, brokerPort);
+    await broker.ready;
+    await released;
+    await until(() => allLines().includes(expected[expected.length - 1]));
+    allLines().filter((l) => l.startsWith('outage line ')).should.eql(expected, 'the lines written while the broker was away, as received');
   });
 });
