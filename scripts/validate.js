@@ -19,8 +19,9 @@
 //       with literal category (and color, inputs, outputs, icon unless a config node)
 //   I01 each icon exists in the node's icons/ folder (or is font-awesome/… or core)
 //   N01 type names unique in the pack, not core types, not types of other known packs
-//   N02 every non-config type used in some examples/**/*.json, each a JSON array
-//       whose types are all known (this pack's or core)
+//   N02 every type, config types too, used in some examples/**/*.json, each a JSON
+//       array whose types are all known (this pack's or core), with a comment node
+//       that explains it, and whose wires lead to nodes of the same file
 //   E01 node-input-<x> / node-config-input-<x> ids in each template match `defaults`
 //       (and `credentials`) keys, and the other way round
 //   H01 help for every type (locales/en-US/<file>.html, data-help-name), starting with a <p>;
@@ -696,7 +697,7 @@ function validate(o = {}) {
 
   // N02 examples
   {
-    const c = check('N02', 'every non-config type is used in an example; examples are flow arrays');
+    const c = check('N02', 'every type is used in an example; examples are flow arrays with a comment node');
     const exDir = path.join(root, 'examples');
     const files = walkFiles(exDir);
     const used = new Set();
@@ -715,6 +716,7 @@ function validate(o = {}) {
         continue;
       }
       if (!f.endsWith('.json')) c.note(`${rel(root, f)}: not a .json file, so not in the Import menu`);
+      const ids = new Set(flow.map((n) => n && n.id));
       for (const n of flow) {
         if (!n || typeof n !== 'object' || typeof n.type !== 'string') {
           c.fail(`${rel(root, f)}: an element without a "type"`);
@@ -722,10 +724,13 @@ function validate(o = {}) {
         }
         used.add(n.type);
         if (!knownTypes.has(n.type) && !n.type.startsWith('subflow:')) c.fail(`${rel(root, f)}: node ${n.id} has type "${n.type}", neither this pack's nor a core type (it would import as unknown)`);
+        for (const target of (Array.isArray(n.wires) ? n.wires : []).flat()) {
+          if (!ids.has(target)) c.fail(`${rel(root, f)}: node ${n.id} is wired to ${target}, which is not in the file (the wire would be lost on import)`);
+        }
       }
+      if (!flow.some((n) => n && n.type === 'comment')) c.fail(`${rel(root, f)}: no comment node explaining the example`);
     }
-    for (const [type, def] of Object.entries(pack.types)) {
-      if (def.config) continue;
+    for (const type of Object.keys(pack.types)) {
       if (!used.has(type)) c.fail(`${type}: used in no examples/**/*.json`);
     }
     for (const { set, ok } of pack.nodeFiles) {

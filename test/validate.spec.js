@@ -185,6 +185,7 @@ export function errorKey(name: string): string {
 `,
     'examples/Fixture - basic.json': JSON.stringify([
       { id: 'f1', type: 'tab', label: 'Fixture' },
+      { id: 'n0', type: 'comment', z: 'f1', name: 'Fixture: what it shows', info: '', wires: [] },
       { id: 'n1', type: 'inject', z: 'f1', wires: [['n2']] },
       { id: 'n2', type: T, z: 'f1', server: 'c1', wires: [['n3']] },
       { id: 'n3', type: 'debug', z: 'f1', wires: [] },
@@ -354,6 +355,9 @@ describe('scripts/validate.js', function () {
       ['N01', 'a core type name', () => {}, /batch: a core Node-RED type/, [], { type: 'batch' }],
       ['N01', "node-red-node-tail's type", () => {}, /tail: also a type of node-red-node-tail/, [], { type: 'tail' }],
       ['N02', 'a type used in no example', edit(EXAMPLE, (s) => JSON.stringify(JSON.parse(s).filter((n) => n.type !== T))), /fixture-node: used in no examples/],
+      ['N02', 'a config type used in no example', edit(EXAMPLE, (s) => JSON.stringify(JSON.parse(s).filter((n) => n.type !== 'fixture-config'))), /fixture-config: used in no examples/],
+      ['N02', 'an example without a comment node', edit(EXAMPLE, (s) => JSON.stringify(JSON.parse(s).filter((n) => n.type !== 'comment'))), /Fixture - basic\.json: no comment node/],
+      ['N02', 'a wire to a node not in the example', edit(EXAMPLE, (s) => JSON.stringify(JSON.parse(s).filter((n) => n.type !== 'debug'))), /node n2 is wired to n3, which is not in the file/],
       ['N02', 'an example that is not an array', edit(EXAMPLE, (s) => JSON.stringify({ nodes: JSON.parse(s) })), /not a JSON array/],
       ['N02', 'an example that is not JSON', (f) => (f['examples/notes.txt'] = 'see the flows'), /notes\.txt: not JSON/],
       ['N02', 'an example with an unknown type', edit(EXAMPLE, (s) => JSON.stringify([...JSON.parse(s), { id: 'u1', type: 'no-such-node', z: 'f1', wires: [] }])), /type "no-such-node", neither/],

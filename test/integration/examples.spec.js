@@ -1,0 +1,152 @@
+'use strict';
+// The examples "Micro batch - ship batches to a file" and "... over HTTP" in a
+// real Node-RED, as shipped: only their log folder is moved to a temp folder and,
+// for the HTTP one, LOG_INGEST_URL names the receiver of its own row 3 on this
+// Node-RED's port (the example's default assumes port 1880). The lines appended
+// to the followed file must reach the NDJSON file, and the HTTP receiver, exactly
+// once and in order. (The MQTT example has its own spec: mqtt.spec.js.)
+//
+// Which Node-RED and node: env NODE_RED_PATH and NODE_RED_NODE_BIN, as for
+// demo.spec.js. No sleeps: every wait is for a debug message on the editor's
+// websocket; the examples' own generators write a line a second, so batches keep
+// coming and every check runs again at the next one.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { EventEmitter } = require('events');
+const should = require('should');
+const { startNodeRed, connectComms, decodeDebug, getFreePort, resolveNodeRedDir, nodeRedInfo, nodeVersion, REPO_ROOT } = require('../support/node-red-process');
+
+const EXAMPLES = path.join(REPO_ROOT, 'examples');
+const EXAMPLE_DIR = '/tmp/log-ingest-demo';
+const LINES = 1500;
+
+const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
+
+/**
+ * An example as shipped, its log folder moved to `dir`. A file without a tab
+ * gets one, as the editor puts imported nodes on the current tab.
+ */
+function example(name, dir) {
+  const text = fs.readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8');
+  text.includes(EXAMPLE_DIR).should.be.true(`${name} no longer writes under ${EXAMPLE_DIR}`);
+  const flow = JSON.parse(text.split(EXAMPLE_DIR).join(dir));
+  const tabs = new Set(flow.filter((n) => n.type === 'tab').map((n) => n.id));
+  const missing = [...new Set(flow.filter((n) => n.z && !tabs.has(n.z)).map((n) => n.z))];
+  return [...missing.map((id) => ({ id, type: 'tab', label: name })), ...flow];
+}
+
+/** Appends `lines` to `file` in chunks of varied sizes, each chunk one write. */
+function appendInChunks(file, lines) {
+  for (let i = 0, size = 1; i < lines.length; i += size, size = ((size * 7) % 173) + 1) {
+    fs.appendFileSync(file, lines.slice(i, i + size).map((l) => `${l}\n`).join(''));
+  }
+}
+
+/** The lines of `file` as an array (its last line ends with a newline). */
+const fileLines = (file) => fs.readFileSync(file, 'utf8').split('\n').slice(0, -1);
+
+/** Asserts that `got` is a run of `all` with nothing missing or repeated. */
+function shouldBeARunOf(got, all, what) {
+  const start = all.indexOf(got[0]);
+  start.should.be.aboveOrEqual(0, `${what}: the first line is not in the log file`);
+  all.slice(start, start + got.length).should.eql(got, `${what}: not a run of the log file's lines`);
+}
+
+describe(`shipping examples (file, HTTP) in a real Node-RED ${nodeRedInfo(nodeRedDir).version} on Node ${nodeVersion(process.env.NODE_RED_NODE_BIN)} (integration)`, function () {
+  this.timeout(120_000); // safety net only
+
+  let tmpDir;
+  let nr;
+  let comms;
+  const progress = new EventEmitter();
+  /** Debug messages by debug node id, decoded. */
+  const debugOf = {};
+
+  before(async function () {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-examples-'));
+    const port = await getFreePort();
+    nr = await startNodeRed({
+      port,
+      flows: [...example('Micro batch - ship batches to a file', tmpDir), ...example('Micro batch - ship batches over HTTP', tmpDir)],
+      nodeRedDir,
+      env: { LOG_INGEST_URL: `http://127.0.0.1:${port}/log-ingest-demo/batches` },
+    });
+    comms = await connectComms(nr.url, { topics: ['debug'] });
+    should(comms.runtimeState && comms.runtimeState.state).equal('start', `flows not running:\n${nr.logs.slice(-30).join('\n')}`);
+    comms.on('debug', (data) => {
+      (debugOf[data.id] = debugOf[data.id] || []).push(decodeDebug(data));
+      progress.emit('debug', data.id);
+    });
+  });
+
+  after(async function () {
+    if (comms) await comms.close().catch(() => {});
+    if (nr) await nr.stop();
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  });
+
+  /** Resolves once `predicate()` holds, checked now and at each debug message. */
+  function until(predicate) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        let ok;
+        try {
+          ok = predicate();
+        } catch (err) {
+          progress.off('debug', check);
+          reject(err);
+          return;
+        }
+        if (ok) {
+          progress.off('debug', check);
+          resolve();
+        }
+      };
+      progress.on('debug', check);
+      check();
+    });
+  }
+
+  const marker = (tag) => (i) => `${tag} line ${String(i).padStart(5, '0')} user=bob path=/api/cart status=200`;
+
+  it('"ship batches to a file" writes every line of every log, once and in order, to the NDJSON file', async function () {
+    const appLog = path.join(tmpDir, 'app.log');
+    const workerLog = path.join(tmpDir, 'worker.log');
+    const archive = path.join(tmpDir, 'archive', 'logs.ndjson');
+    const records = () => (fs.existsSync(archive) ? fileLines(archive).map((l) => JSON.parse(l)) : []);
+    // The first batch written shows the folder is followed from here on.
+    await until(() => records().length > 0);
+
+    const expected = Array.from({ length: LINES }, (_, i) => marker('ndjson')(i + 1));
+    appendInChunks(appLog, expected);
+    await until(() => records().some((r) => r.line === expected[LINES - 1]));
+
+    const all = records();
+    all.forEach((r) => Object.keys(r).sort().should.eql(['file', 'line']));
+    all.filter((r) => r.line.startsWith('ndjson line ')).should.eql(expected.map((line) => ({ file: appLog, line })));
+    for (const file of [appLog, workerLog]) {
+      const lines = all.filter((r) => r.file === file).map((r) => r.line);
+      lines.should.not.be.empty();
+      shouldBeARunOf(lines, fileLines(file), path.basename(file));
+    }
+  });
+
+  it('"ship batches over HTTP" posts every line, once and in order, as JSON arrays that the receiver answers with 200', async function () {
+    const appLog = path.join(tmpDir, 'app.log');
+    const bodies = () => debugOf['bh-received'] || [];
+    await until(() => bodies().length > 0);
+
+    const expected = Array.from({ length: LINES }, (_, i) => marker('http')(i + 1));
+    appendInChunks(appLog, expected);
+    await until(() => bodies().some((b) => b.includes(expected[LINES - 1])));
+
+    bodies().forEach((b) => b.should.be.an.Array());
+    const lines = bodies().flat();
+    lines.filter((l) => l.startsWith('http line ')).should.eql(expected);
+    shouldBeARunOf(lines, fileLines(appLog), 'app.log over HTTP');
+    (debugOf['bh-answer'] || []).length.should.be.above(0);
+    should(debugOf['bh-refused']).eql(undefined, 'a batch was refused');
+    nr.logs.filter((l) => /\[(error|warn)\] \[/.test(l)).should.eql([], 'errors or warnings of the nodes in the Node-RED log');
+  });
+});
