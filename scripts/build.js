@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// Compiles the TypeScript sources, then copies each node's editor files
-// (.html, locales/, icons/) next to its compiled .js, where Node-RED looks for them.
+// Compiles the TypeScript sources, then copies each node's and plugin's editor
+// files (.html, locales/, icons/) next to its compiled .js, where Node-RED looks for them.
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -14,13 +14,17 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
   stdio: 'inherit',
 });
 
-const nodesSrc = path.join(root, 'src', 'nodes');
-for (const type of fs.readdirSync(nodesSrc)) {
-  const srcDir = path.join(nodesSrc, type);
-  if (!fs.statSync(srcDir).isDirectory()) continue;
-  const outDir = path.join(dist, 'nodes', type);
-  for (const entry of fs.readdirSync(srcDir)) {
-    if (entry.endsWith('.ts')) continue;
-    fs.cpSync(path.join(srcDir, entry), path.join(outDir, entry), { recursive: true });
+// Node sets (src/nodes/<type>/) and editor plugins (src/plugins/<name>/) alike.
+for (const kind of ['nodes', 'plugins']) {
+  const kindSrc = path.join(root, 'src', kind);
+  if (!fs.existsSync(kindSrc)) continue;
+  for (const name of fs.readdirSync(kindSrc)) {
+    const srcDir = path.join(kindSrc, name);
+    if (!fs.statSync(srcDir).isDirectory()) continue;
+    const outDir = path.join(dist, kind, name);
+    for (const entry of fs.readdirSync(srcDir)) {
+      if (entry.endsWith('.ts')) continue;
+      fs.cpSync(path.join(srcDir, entry), path.join(outDir, entry), { recursive: true });
+    }
   }
 }

@@ -1083,6 +1083,71 @@ function validate(o = {}) {
     }
   }
 
+  // T04 editor plugins (node-red.plugins): the files exist, every locale has
+  // the keys en-US has, and the keys the plugin's .html names exist. A
+  // plugin's keys live under a section named after it; its scripts name them
+  // relative to it: _('key'), _('group.' + x) and word('group', x).
+  {
+    const c = check('T04', 'editor plugins: files exist, catalogs complete, keys used exist');
+    const plugins = (nr && nr.plugins && typeof nr.plugins === 'object' && nr.plugins) || {};
+    let used = 0;
+    for (const [name, file] of Object.entries(plugins)) {
+      const js = path.join(root, file);
+      const dir = path.dirname(js);
+      const base = path.basename(js, '.js');
+      const html = path.join(dir, `${base}.html`);
+      if (!fs.existsSync(js)) {
+        c.fail(`${name}: ${rel(root, js)} does not exist`);
+        continue;
+      }
+      const cats = {};
+      for (const lang of localeDirs(dir)) {
+        const f = path.join(dir, 'locales', lang, `${base}.json`);
+        try {
+          cats[lang] = readJson(f);
+        } catch (err) {
+          c.fail(`${name}: ${rel(root, f)}: ${err.message}`);
+        }
+      }
+      const en = cats['en-US'];
+      if (!en) {
+        c.fail(`${name}: no locales/en-US/${base}.json`);
+        continue;
+      }
+      const enKeys = leafKeys(en);
+      for (const [lang, cat] of Object.entries(cats)) {
+        if (lang === 'en-US') continue;
+        const keys = leafKeys(cat);
+        const missing = enKeys.filter((k) => !keys.includes(k));
+        const extra = keys.filter((k) => !enKeys.includes(k));
+        if (missing.length) c.fail(`${name}: locales/${lang}/${base}.json lacks ${missing.join(', ')}`);
+        if (extra.length) c.fail(`${name}: locales/${lang}/${base}.json has keys en-US lacks: ${extra.join(', ')}`);
+      }
+      if (!fs.existsSync(html)) {
+        c.fail(`${name}: ${rel(root, html)} does not exist (the editor part)`);
+        continue;
+      }
+      const source = fs.readFileSync(html, 'utf8');
+      const isGroup = (key) => {
+        let cur = en[name];
+        for (const part of key.split('.')) cur = cur && typeof cur === 'object' ? cur[part] : undefined;
+        return !!cur && typeof cur === 'object';
+      };
+      for (const m of source.matchAll(/\b_\(\s*'([^']+)'/g)) {
+        const key = m[1];
+        if (key === `${name}.`) continue; // the helper that adds the section
+        used++;
+        if (key.endsWith('.') ? !isGroup(key.slice(0, -1)) : !hasKey(en, `${name}.${key}`)) c.fail(`${name}: ${rel(root, html)} uses "${key}", which is not in locales/en-US/${base}.json`);
+      }
+      for (const m of source.matchAll(/\bword\(\s*'([^']+)'/g)) {
+        used++;
+        if (!isGroup(m[1])) c.fail(`${name}: ${rel(root, html)} uses the group "${m[1]}", which is not in locales/en-US/${base}.json`);
+      }
+    }
+    const count = Object.keys(plugins).length;
+    c.note(count ? `${count} plugin(s), ${used} key uses checked` : 'no plugins');
+  }
+
   return finish();
 }
 

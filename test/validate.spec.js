@@ -308,6 +308,27 @@ describe('scripts/validate.js', function () {
       res.status.should.equal(1, res.stdout);
       res.stdout.should.match(/FAIL {2}T02/).and.match(/FAIL {2}E01/).and.match(/checks failed/);
     });
+
+    it('fails on a copy of the built pack whose plugin lacks a German key and uses an unknown one', function () {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-plugin-'));
+      tmpRoots.push(root);
+      for (const p of ['package.json', 'dist', 'examples']) fs.cpSync(path.join(REPO, p), path.join(root, p), { recursive: true });
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+      const [name, file] = Object.entries(pkg['node-red'].plugins)[0];
+      const dir = path.join(root, path.dirname(file));
+      const base = path.basename(file, '.js');
+      const deFile = path.join(dir, 'locales', 'de', `${base}.json`);
+      const de = JSON.parse(fs.readFileSync(deFile, 'utf8'));
+      delete de[name].sources;
+      fs.writeFileSync(deFile, JSON.stringify(de));
+      const htmlFile = path.join(dir, `${base}.html`);
+      fs.writeFileSync(htmlFile, fs.readFileSync(htmlFile, 'utf8').replace("_('switches')", "_('switchez')"));
+
+      const result = validate({ root, nodeRedDirs: NODE_RED_DIRS });
+      const problems = check(result, 'T04').problems;
+      problems.some((p) => p.includes(`locales/de/${base}.json lacks ${name}.sources`)).should.equal(true, formatReport(result));
+      problems.some((p) => p.includes('uses "switchez"')).should.equal(true, formatReport(result));
+    });
   });
 
   describe('on a fixture pack', function () {

@@ -21,6 +21,7 @@ import type { LineChunk, SplitterSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
 import type { Ticket } from './delivery-ledger';
 import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
+import type { FileSnapshot, LastError } from './file-snapshot';
 
 export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error';
 
@@ -45,6 +46,17 @@ export interface DirectoryTailOptions extends SplitterSettings {
   /** Resume from checkpoints. */
   resume: boolean;
   checkpoints?: { store: CheckpointStore; intervalMs: number };
+}
+
+/** The tree as it stands, for snapshot(). */
+export interface DirectorySnapshot {
+  root: string;
+  /** How changes are noticed: events, polling, or waiting for the folder. */
+  mode: DiscoveryMode;
+  /** Every file known: open ones, then those closed for the open-file limit. */
+  files: FileSnapshot[];
+  /** The last error of the tree itself (a folder that cannot be listed). */
+  lastError: LastError | undefined;
 }
 
 export interface DirectoryTailHooks {
@@ -103,6 +115,9 @@ export class DirectoryTail {
   private paused = false;
   private running = false;
   private instance = 0;
+  /** For snapshot(). */
+  private mode: DiscoveryMode = 'events';
+  private lastError: LastError | undefined;
 
   constructor(
     private readonly options: DirectoryTailOptions,
@@ -114,9 +129,13 @@ export class DirectoryTail {
       added: (file, stats, initial) => void this.added(file, stats, initial),
       changed: (file) => this.changed(file),
       removed: (file) => this.removed(file),
-      mode: (mode) => hooks.mode(mode),
+      mode: (mode) => {
+        this.mode = mode;
+        hooks.mode(mode);
+      },
       error: (err, where) => {
         const reason = err.code === 'EACCES' || err.code === 'EPERM' ? 'denied' : 'read';
+        this.lastError = { reason, code: err.code ?? 'EUNKNOWN', message: err.message, at: new Date().toISOString() };
         hooks.error({ path: where, reason, code: err.code ?? 'EUNKNOWN', message: err.message });
         hooks.event({ event: 'error', path: where, detail: { code: err.code, message: err.message } });
       },
@@ -126,6 +145,30 @@ export class DirectoryTail {
   /** How many files are followed now (open), and known in all. */
   get counts(): { open: number; known: number } {
     return { open: this.followed.size, known: this.followed.size + this.dormant.size };
+  }
+
+  /** Every known file as it stands (see TailSession.snapshot): no file system call. */
+  snapshot(): DirectorySnapshot {
+    const files: FileSnapshot[] = [];
+    for (const { session } of this.followed.values()) files.push(session.snapshot());
+    for (const [file, { points }] of this.dormant) {
+      const last = points?.[points.length - 1];
+      files.push({
+        path: file,
+        state: 'closed',
+        size: undefined,
+        offset: last?.offset,
+        committed: last?.offset,
+        lag: 0,
+        rotatedOpen: 0,
+        lines: 0,
+        inFlight: 0,
+        rotations: 0,
+        truncations: 0,
+        lastError: undefined,
+      });
+    }
+    return { root: this.options.discovery.root, mode: this.mode, files, lastError: this.lastError };
   }
 
   async start(): Promise<void> {

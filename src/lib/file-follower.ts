@@ -64,6 +64,24 @@ export interface FollowerError {
   message: string;
 }
 
+/** One open file as the follower last saw it. */
+export interface OpenFileSnapshot {
+  identity: FileIdentity;
+  /** Its size at the follower's last stat of it (at least what was read). */
+  size: number;
+  /** Up to where its bytes have become lines. */
+  offset: number;
+}
+
+/** What the follower is doing, from what it already knows. */
+export interface FollowerSnapshot {
+  state: FollowerState;
+  /** The file at the path, when one is open. */
+  current: OpenFileSnapshot | undefined;
+  /** Rotated files still open for late writes, oldest first. */
+  rotated: OpenFileSnapshot[];
+}
+
 export interface FollowerSink {
   /** Receives lines; a returned promise holds reading until it settles. */
   deliver(chunk: LineChunk): Promise<void> | void;
@@ -108,6 +126,8 @@ export class FileFollower {
   private lastErrorReason: string | undefined;
   private readonly dir: string;
   private readonly base: string;
+  /** File sizes from the stats reading does anyway, for snapshot(). */
+  private readonly sizes = new WeakMap<FileReader, number>();
 
   constructor(
     private readonly options: FollowerOptions,
@@ -189,6 +209,20 @@ export class FileFollower {
     return newest ? [...points.filter((q) => !sameFile(q, newest)), newest] : points;
   }
 
+  /** What is being read and how far it got: no file system call, cheap enough to poll. */
+  snapshot(): FollowerSnapshot {
+    const view = (reader: FileReader): OpenFileSnapshot => ({
+      identity: reader.identity,
+      size: Math.max(this.sizes.get(reader) ?? 0, reader.position),
+      offset: reader.consumed,
+    });
+    return {
+      state: this.state ?? 'waiting',
+      current: this.current && view(this.current),
+      rotated: this.retired.map(view),
+    };
+  }
+
   private newestPoint(): ResumePoint | undefined {
     const newest = this.newest;
     if (!newest) return undefined;
@@ -240,6 +274,7 @@ export class FileFollower {
       // Deleted before this read: the read got all there is. (A stat after
       // it would miss what was written between the read and the delete.)
       const before = await reader.stat();
+      this.sizes.set(reader, before.size);
       // Truncated (and written again) before or after its rotation: as the current file.
       if ((await this.readThrough(reader)) === 'halted') return;
       if (before.nlink === 0 || now - reader.lastGrowthAt >= wait) {
@@ -291,6 +326,7 @@ export class FileFollower {
       }
       const offset = await this.startOffset(handle, stats, matched);
       this.current = new FileReader(target, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+      this.sizes.set(this.current, stats.size);
       this.sink.opened(identity, offset);
       // Rotated more than once since the newest file taken up was at the
       // path: the files in between are read too (looked for now that this
@@ -370,9 +406,9 @@ export class FileFollower {
             await found.handle.close();
             continue;
           }
-          this.retired.push(
-            new FileReader(this.options.path, found.handle, point.identity, this.options, point.offset, this.options.chunkBytes),
-          );
+          const reader = new FileReader(this.options.path, found.handle, point.identity, this.options, point.offset, this.options.chunkBytes);
+          this.sizes.set(reader, found.stats.size);
+          this.retired.push(reader);
           this.sink.opened(point.identity, point.offset);
           this.sink.notice({ kind: 'rotated', path: this.options.path });
           continue;
@@ -419,6 +455,7 @@ export class FileFollower {
     for (const file of found) {
       const fileIdentity = await identify(file.handle, file.stats);
       const reader = new FileReader(this.options.path, file.handle, fileIdentity, this.options, 0, this.options.chunkBytes);
+      this.sizes.set(reader, file.stats.size);
       this.retired.push(reader);
       if (!opened) this.newest = { reader };
       this.sink.opened(fileIdentity, 0);
@@ -472,6 +509,7 @@ export class FileFollower {
    */
   private async handleTruncation(reader: FileReader): Promise<void> {
     const stats = await reader.stat();
+    this.sizes.set(reader, stats.size);
     const consumed = reader.consumed;
     this.sink.notice({ kind: 'truncated', path: this.options.path, size: stats.size });
     const copied = await this.readCopy(reader.identity, consumed);
@@ -498,7 +536,10 @@ export class FileFollower {
     } catch (err) {
       if (errorCode(err) !== 'ENOENT' && errorCode(err) !== 'ENOTDIR') throw err;
     }
-    if (pathStats && pathStats.ino === reader.identity.ino && pathStats.dev === reader.identity.dev) return;
+    if (pathStats && pathStats.ino === reader.identity.ino && pathStats.dev === reader.identity.dev) {
+      this.sizes.set(reader, pathStats.size);
+      return;
+    }
     const own = await reader.stat();
     if (!pathStats) {
       if (own.nlink > 0) {

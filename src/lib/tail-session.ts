@@ -10,6 +10,7 @@
  */
 import { type FileIdentity } from './file-identity';
 import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
+import type { FileSnapshot, LastError } from './file-snapshot';
 import type { LineChunk } from './file-reader';
 import { DeliveryTracker, deliveryLedger, type Ticket } from './delivery-ledger';
 import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
@@ -41,6 +42,14 @@ export interface TailSessionOptions extends Omit<FollowerOptions, 'resume'> {
 
 const fileKeyOf = (identity: FileIdentity) => `${identity.dev}:${identity.ino}`;
 
+interface SessionStats {
+  lines: number;
+  rotations: number;
+  truncations: number;
+  state: FollowerState;
+  lastError: LastError | undefined;
+}
+
 export class TailSession {
   private follower: FileFollower | undefined;
   private readonly tracker: DeliveryTracker;
@@ -48,6 +57,8 @@ export class TailSession {
   /** Delivered offset and latest identity per file (dev:ino). */
   private readonly delivered = new Map<string, ResumePoint>();
   private paused = false;
+  /** For snapshot(): counted per chunk and per event, never per line. */
+  private readonly stats: SessionStats = { lines: 0, rotations: 0, truncations: 0, state: 'waiting', lastError: undefined };
 
   constructor(
     private readonly options: TailSessionOptions,
@@ -83,9 +94,15 @@ export class TailSession {
     this.follower = new FileFollower({ ...this.options, resume }, {
       deliver: (chunk) => this.deliver(chunk),
       opened: (identity, offset) => this.opened(identity, offset),
-      state: (s) => this.hooks.state(s),
+      state: (s) => {
+        this.stats.state = s;
+        this.hooks.state(s);
+      },
       notice: (n) => this.onNotice(n),
-      error: (e) => this.hooks.error(e),
+      error: (e) => {
+        this.stats.lastError = { reason: e.reason, code: e.code, message: e.message, at: new Date().toISOString() };
+        this.hooks.error(e);
+      },
     });
     if (this.paused) this.follower.pause();
     this.follower.start();
@@ -104,6 +121,33 @@ export class TailSession {
   /** Something changed on disk (a watcher elsewhere saw it): read now. */
   poke(): void {
     this.follower?.trigger();
+  }
+
+  /**
+   * The followed path as it stands: size, how far it is read and delivered,
+   * the backlog, and what happened to it. From what the session already
+   * knows (no file system call), so that it can be polled.
+   */
+  snapshot(): FileSnapshot {
+    const seen = this.follower?.snapshot();
+    const current = seen?.current;
+    const committed = current && this.delivered.get(fileKeyOf(current.identity))?.offset;
+    const rotatedLag = (seen?.rotated ?? []).reduce((sum, f) => sum + Math.max(0, f.size - f.offset), 0);
+    const { lines, rotations, truncations, lastError } = this.stats;
+    return {
+      path: this.options.path,
+      state: this.paused && this.stats.state !== 'stopped' ? 'paused' : this.stats.state,
+      size: current?.size,
+      offset: current?.offset,
+      committed: committed === undefined || current === undefined ? undefined : Math.min(committed, current.offset),
+      lag: (current ? Math.max(0, current.size - current.offset) : 0) + rotatedLag,
+      rotatedOpen: seen?.rotated.length ?? 0,
+      lines,
+      inFlight: this.tracker.outstanding,
+      rotations,
+      truncations,
+      lastError,
+    };
   }
 
   /**
@@ -140,6 +184,7 @@ export class TailSession {
       if (chunk.start < known.offset) known.offset = chunk.start;
       known.identity = chunk.identity;
     } else this.delivered.set(key, { identity: chunk.identity, offset: chunk.start });
+    this.stats.lines += chunk.lines.length;
     const ticket = this.tracker.issue(key, chunk.end, chunk.lines.length, this.hooks.acksPerMessage(chunk));
     this.hooks.emit(chunk, ticket);
     const credit = this.hooks.creditLines();
@@ -159,6 +204,8 @@ export class TailSession {
     // A truncation changes nothing here: until lines of the new content are
     // sent, the entry (old identity, old offset) is right, and lets a restart
     // read the rest of a copytruncate copy from there (deliver starts over).
+    if (notice.kind === 'rotated') this.stats.rotations++;
+    else if (notice.kind === 'truncated') this.stats.truncations++;
     this.hooks.notice(notice);
   }
 

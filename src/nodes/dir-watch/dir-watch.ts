@@ -14,6 +14,7 @@ import { CheckpointStore } from '../../lib/checkpoint-store';
 import type { DiscoveryMode } from '../../lib/discovery';
 import { followKillSwitch } from '../shared/kill-switch';
 import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
+import { sourceRegistry } from '../shared/source-registry';
 
 interface DirWatchDef extends LineSourceDef {
   path?: string;
@@ -69,6 +70,7 @@ export default function register(RED: NodeAPI): void {
     const rate = { since: Date.now(), lines: 0, perSecond: 0 };
 
     if (!root) {
+      sourceRegistry.addSource(node, def, () => ({ state: 'noPath', files: [] }));
       status.now({ fill: 'grey', shape: 'ring', text: 'dir-watch.status.noPath' });
       node.on('close', (_removed: boolean, done: () => void) => done());
       return;
@@ -188,6 +190,13 @@ export default function register(RED: NodeAPI): void {
         await tail.rewind();
         if (!paused) tail.unpause();
       },
+    });
+
+    // The log ingest sidebar asks for the tail's snapshot while it is open.
+    sourceRegistry.addSource(node, def, () => {
+      const snapshot = tail.snapshot();
+      const state = paused ? 'paused' : mode === 'missing' ? 'waiting' : mode === 'polling' ? 'polling' : 'following';
+      return { state, root: snapshot.root, files: snapshot.files, lastError: snapshot.lastError };
     });
 
     void tail.start().then(() => showStatus(true));

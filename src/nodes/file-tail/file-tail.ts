@@ -13,6 +13,7 @@ import { deliveryLedger, type Ticket } from '../../lib/delivery-ledger';
 import { CheckpointStore } from '../../lib/checkpoint-store';
 import { followKillSwitch } from '../shared/kill-switch';
 import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
+import { sourceRegistry } from '../shared/source-registry';
 import * as path from 'node:path';
 
 interface FileTailDef extends LineSourceDef {
@@ -198,6 +199,15 @@ export default function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       stopWatching();
       done();
+    });
+
+    // The log ingest sidebar asks for the session's snapshot while it is open.
+    sourceRegistry.addSource(node, def, () => {
+      if (session) {
+        const file = session.snapshot();
+        return { state: file.state, files: [file] };
+      }
+      return { state: stopped || def.path ? 'stopped' : 'noPath', files: [] };
     });
 
     startSession(def.path ?? '');

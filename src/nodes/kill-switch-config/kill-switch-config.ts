@@ -7,6 +7,7 @@
  */
 import type { NodeAPI, NodeDef } from '../shared/red';
 import { openOwnSwitch, serveAdminEndpoints, type SwitchCarrier } from '../shared/kill-switch';
+import { sourceRegistry } from '../shared/source-registry';
 
 interface KillSwitchConfigDef extends NodeDef {
   initial?: string;
@@ -18,6 +19,7 @@ export default function register(RED: NodeAPI): void {
   function KillSwitchConfigNode(this: SwitchCarrier, def: KillSwitchConfigDef): void {
     RED.nodes.createNode(this, def);
     this.logIngestSwitch = openOwnSwitch(RED, this, def.initial);
+    sourceRegistry.addSwitch(this, def, this.logIngestSwitch);
   }
 
   RED.nodes.registerType('kill-switch-config', KillSwitchConfigNode as (this: SwitchCarrier, def: never) => void);

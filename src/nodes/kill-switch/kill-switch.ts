@@ -12,6 +12,7 @@ import { compactCount, numberOr, oneOf } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { findSwitch, handover, openOwnSwitch, serveAdminEndpoints, switchInfo, type SwitchCarrier } from '../shared/kill-switch';
 import type { SwitchChange } from '../../lib/kill-switch';
+import { sourceRegistry } from '../shared/source-registry';
 
 interface KillSwitchDef extends NodeDef {
   killSwitch?: string;
@@ -58,6 +59,8 @@ export default function register(RED: NodeAPI): void {
     const sharedId = typeof def.killSwitch === 'string' ? def.killSwitch : '';
     const killSwitch = sharedId ? findSwitch(RED, sharedId) : openOwnSwitch(RED, node, def.initial);
     node.logIngestSwitch = killSwitch;
+    // A switch of its own is listed in the log ingest sidebar (a shared one is, by its config node).
+    if (!sharedId && killSwitch) sourceRegistry.addSwitch(node, def, killSwitch);
     const missing = RED._('kill-switch.errors.noKillSwitch', { id: sharedId });
     if (!killSwitch) node.error(missing);
     /** A switch that cannot be found holds everything (fail closed). */

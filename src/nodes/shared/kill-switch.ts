@@ -159,8 +159,9 @@ export function serveAdminEndpoints(RED: NodeAPI): void {
       res.status(400).json({ error: `unknown action ${JSON.stringify(action)}: use "engage", "release" or "toggle"` });
       return;
     }
-    // The editor's button sends no action; the editor marks its own requests.
-    const cause: ChangeCause = !given && req.get('Node-RED-API-Version') ? 'editor' : 'http';
+    // The editor marks its own requests: the node's button (no action: toggle)
+    // and the log ingest sidebar's buttons (engage or release).
+    const cause: ChangeCause = req.get('Node-RED-API-Version') ? 'editor' : 'http';
     const request = {
       cause,
       reason: typeof body.reason === 'string' ? body.reason : undefined,

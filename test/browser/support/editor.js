@@ -433,20 +433,32 @@ async function showWorkspace(page, id) {
 /**
  * Opens a sidebar tab (e.g. "debug", "info", "help"): Node-RED 5 has buttons
  * `button[data-tab-id=<tab>]`, Node-RED 4 `#red-ui-tab-<tab>-link-button`.
- * Resolves with the tab's content element locator.
+ * Resolves with the tab's content element locator (`contentSelector`, for a
+ * pack's own tab; by default the core tabs' content class).
  */
-async function openSidebarTab(page, tab) {
+async function openSidebarTab(page, tab, contentSelector = null) {
+  const selector = contentSelector || (tab === 'debug' ? '.red-ui-debug-content' : `.red-ui-sidebar-${tab}`);
   const nr5 = page.locator(`button[data-tab-id="${tab}"]`);
   if (await nr5.count()) {
-    const visible = await page.evaluate((t) => {
-      const c = document.querySelector(`.red-ui-sidebar-${t}, .red-ui-${t}-content`);
-      return !!(c && c.offsetParent);
-    }, tab);
+    const visible = await page.evaluate(
+      ([t, sel]) => {
+        const c = document.querySelector(sel || `.red-ui-sidebar-${t}, .red-ui-${t}-content`);
+        return !!(c && c.offsetParent);
+      },
+      [tab, contentSelector],
+    );
     if (!visible) await nr5.first().click();
   } else {
-    await page.locator(`#red-ui-tab-${tab}-link-button`).click();
+    // Node-RED 4 hides the last tab buttons when the sidebar is narrow; its
+    // caret menu lists every tab.
+    const button = page.locator(`#red-ui-tab-${tab}-link-button`);
+    if (await button.isVisible()) await button.click();
+    else {
+      await page.locator('#red-ui-sidebar .red-ui-tab-link-button-menu').click();
+      await page.locator(`#red-ui-tabs-menu-option-${tab}`).click();
+    }
   }
-  const content = tab === 'debug' ? page.locator('.red-ui-debug-content').first() : page.locator(`.red-ui-sidebar-${tab}`).first();
+  const content = page.locator(selector).first();
   await content.waitFor({ state: 'visible' });
   return content;
 }
