@@ -5,9 +5,11 @@
 // browser page for the whole file:
 //
 //   - every type of the pack is in the editor and every flow type in the palette;
-//   - each flow (non-config) type: dragged from the palette, edited (name and a
-//     field of its own), deployed, and checked in GET /flows;
-//   - the file tail's status changes as a log generator writes its file;
+//   - each flow (non-config) type: dragged from the palette, edited (name and
+//     fields of its own, typed inputs included), deployed, and checked in GET
+//     /flows; rows that only matter in another mode are hidden;
+//   - the file tail's status changes as a log generator writes its file (the
+//     file named by an environment variable, through its typed input);
 //   - the kill switch node's button engages and releases its switch;
 //   - the demo flow runs (screenshot: docs/images/demo-flow.png) and its batches
 //     reach the Debug sidebar (hook for a sidebar screenshot: SHOTS.sidebar);
@@ -78,6 +80,8 @@ function listExamples(dir, prefix = '') {
   return out;
 }
 const examples = listExamples(path.join(packDir, 'examples'));
+/** The environment variable of the Node-RED process that names the log file (set through file-tail's typed input). */
+const LOG_ENV = 'LOG_INGEST_E2E_LOG_FILE';
 
 describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)} (browser)`, function () {
   this.timeout(60000); // safety net only
@@ -141,6 +145,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
       nodeRedDir,
       nodeBin,
       userDir: path.join(tmpDir, 'node-red'),
+      env: { [LOG_ENV]: logFile },
     });
     await ed.disableInfoTips(node.url);
     browser = await ed.launchBrowser();
@@ -191,13 +196,29 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     }),
   );
 
-  /** Node-specific fields set through each type's dialog, and what GET /flows must then hold. */
+  /**
+   * Node-specific fields set through each type's dialog, and what GET /flows must
+   * then hold. {type, value} sets a typed input: `x` gets the value, `xType` the type.
+   */
   const FIELDS = {
-    'file-tail': () => ({ path: logFile, startAt: 'beginning', output: 'line' }),
-    'micro-batch': () => ({ interval: '3', maxSize: '250' }),
+    'file-tail': () => ({ path: { type: 'env', value: LOG_ENV }, startAt: 'beginning', output: 'line' }),
+    'micro-batch': () => ({ interval: { type: 'num', value: '3' }, maxSize: '250' }),
     'kill-switch': () => ({ controlTopic: 'ops/stop', mode: 'discard' }),
     'dir-watch': () => ({ path: path.dirname(logFile), pattern: '*.log,*.txt' }),
   };
+  /** Rows that must be hidden once FIELDS are set: they only matter in another mode. */
+  const HIDDEN = {
+    'file-tail': ['.form-row-file-tail-lines-tip'], // output "line"
+    'dir-watch': ['.form-row-dir-watch-maxDepth'], // sub-folders not searched
+    'kill-switch': ['.form-row-kill-switch-queueSize'], // mode "discard"
+  };
+  /** What GET /flows holds for the fields set. */
+  const expectedProperties = (fields) =>
+    Object.fromEntries(
+      Object.entries(fields).flatMap(([k, v]) =>
+        v !== null && typeof v === 'object' ? [[k, v.value], [`${k}Type`, v.type]] : [[k, v]],
+      ),
+    );
 
   flowTypes.forEach(({ type, def }, i) => {
     it(
@@ -211,6 +232,8 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
         const raw = [...(await ed.untranslatedKeys(page, '.red-ui-tray', allTypes)), ...(await ed.i18nProblems(page, '.red-ui-tray'))];
         const fields = { name: `e2e ${type}`, ...(FIELDS[type] ? FIELDS[type]() : await genericField(type)) };
         await ed.fillDialog(page, fields);
+        const rows = await ed.visibility(page, HIDDEN[type] || []);
+        rows.filter((r) => !r.exists || r.visible).map((r) => r.selector).should.eql([], `${type}: rows for another mode missing or shown`);
         await ed.closeEditDialog(page);
         const inEditor = await page.evaluate((nid) => {
           const n = RED.nodes.node(nid);
@@ -220,7 +243,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
         await ed.deploy(page);
         const deployed = (await ed.getFlows(node.url)).find((n) => n.id === id);
         should.exist(deployed, `${type} ${id} is not in GET /flows after deploy`);
-        for (const [k, v] of Object.entries(fields)) should(String(deployed[k])).equal(String(v), `${type}.${k} in GET /flows`);
+        for (const [k, v] of Object.entries(expectedProperties(fields))) should(String(deployed[k])).equal(String(v), `${type}.${k} in GET /flows`);
         raw.should.eql([], `untranslated texts in the ${type} edit dialog`);
         created[type] = id;
       }),

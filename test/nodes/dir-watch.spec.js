@@ -512,11 +512,11 @@ describe('dir-watch editor files (static)', function () {
     script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
   });
 
-  /** The definition, as the editor would register it (RED and $ stubbed). */
+  /** The definition, as the editor would register it (RED and $ stubbed: no dialog open). */
   function definition() {
     let def;
     const RED = { nodes: { registerType: (type, d) => (def = { type, ...d }) }, validators: { number: () => (v) => !isNaN(Number(v)) } };
-    new Function('RED', '$', script)(RED, () => ({}));
+    new Function('RED', '$', script)(RED, () => ({ val: () => undefined }));
     return def;
   }
   const lookup = (key) => key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), catalog);
@@ -536,7 +536,7 @@ describe('dir-watch editor files (static)', function () {
     const def = definition();
     const values = Object.fromEntries(Object.entries(def.defaults).map(([k, v]) => [k, v.value]));
     values.should.eql({
-      name: '', path: '', pattern: '*.log', exclude: '', recursive: false, maxDepth: 8, startAt: 'end', output: 'line',
+      name: '', path: '', pathType: 'str', pattern: '*.log', exclude: '', recursive: false, maxDepth: 8, startAt: 'end', output: 'line',
       encoding: 'utf8', delimiter: '\\n', idleFlush: 1, pollInterval: 1, maxLineBytes: 1048576, longLines: 'cut',
       maxOpenFiles: 512, ignoreOlder: 0, killSwitch: '',
     });
@@ -548,6 +548,11 @@ describe('dir-watch editor files (static)', function () {
       if (prop.validate && key !== 'path') prop.validate.call(node, prop.value).should.equal(true, key);
     }
     def.defaults.path.validate.call(node, '', {}).should.equal('dir-watch.validation.path');
+    // Folder as an environment variable: a name (or ${VAR} references), read when the flow starts.
+    const fromEnv = { ...node, pathType: 'env' };
+    def.defaults.path.validate.call(fromEnv, 'LOG_DIR').should.equal(true);
+    def.defaults.path.validate.call(fromEnv, '${LOGS}/app').should.equal(true);
+    def.defaults.path.validate.call(fromEnv, 'not a name', {}).should.equal('dir-watch.validation.envName');
     def.defaults.pattern.validate.call(node, ' , ', {}).should.equal('dir-watch.validation.pattern');
   });
 
@@ -568,6 +573,7 @@ describe('dir-watch editor files (static)', function () {
 
   it('has help: the tooltip first, both outputs as node ports, every option with its default', function () {
     help.should.match(/^<script type="text\/html" data-help-name="dir-watch">\s*<p>/);
+    help.should.match(/<h3>Inputs<\/h3>[\s\S]*<h3>Outputs<\/h3>[\s\S]*<h3>Details<\/h3>[\s\S]*<h3>References<\/h3>/);
     help.should.match(/<ol class="node-ports">\s*<li>Lines[\s\S]*<li>File events[\s\S]*<\/ol>/);
     for (const label of ['Folder', 'Files', 'Except', 'Search sub-folders too', 'Depth', 'Start at', 'Output', 'Encoding', 'Delimiter', 'Max line', 'Longer lines', 'Idle flush', 'Poll every', 'Open files', 'Ignore older']) {
       help.should.containEql(`<dt>${label}</dt>`);

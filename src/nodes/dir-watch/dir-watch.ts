@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { NodeAPI, Node, NodeMessage } from '../shared/red';
-import { compactCount, numberOr, stateDir } from '../shared/config';
+import { compactCount, numberOr, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { DirectoryTail, type FileEvent } from '../../lib/directory-tail';
@@ -18,6 +18,8 @@ import { sourceRegistry } from '../shared/source-registry';
 
 interface DirWatchDef extends LineSourceDef {
   path?: string;
+  /** `str` (absent in flows saved before it existed) or `env`. */
+  pathType?: string;
   pattern?: string;
   exclude?: string;
   recursive?: boolean;
@@ -62,7 +64,8 @@ export default function register(RED: NodeAPI): void {
     const status = new ThrottledStatus(node);
     const options = readLineOptions(def);
     const out = lineOutput(RED, def, options.output, 0);
-    const root = typeof def.path === 'string' ? def.path.trim() : '';
+    const folder = readTyped(RED, node, def.path, def.pathType, 'str');
+    const root = folder.text.trim();
     let mode: DiscoveryMode = 'events';
     let paused = false;
     /** Set when the node is closing: the nodes after it are being stopped too. */
@@ -71,6 +74,7 @@ export default function register(RED: NodeAPI): void {
 
     if (!root) {
       sourceRegistry.addSource(node, def, () => ({ state: 'noPath', files: [] }));
+      if (folder.env) node.warn(RED._('dir-watch.warnings.envUnset', { name: folder.env }));
       status.now({ fill: 'grey', shape: 'ring', text: 'dir-watch.status.noPath' });
       node.on('close', (_removed: boolean, done: () => void) => done());
       return;

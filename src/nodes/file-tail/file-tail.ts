@@ -3,7 +3,7 @@
  * delivery tracking and checkpoints are the engine's (src/lib/tail-session).
  */
 import type { NodeAPI, Node, NodeMessage, DoneFn } from '../shared/red';
-import { compactCount, stateDir } from '../shared/config';
+import { compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { TailSession, type TailSessionOptions } from '../../lib/tail-session';
@@ -18,6 +18,8 @@ import * as path from 'node:path';
 
 interface FileTailDef extends LineSourceDef {
   path?: string;
+  /** `str` (absent in flows saved before it existed) or `env`. */
+  pathType?: string;
   killSwitch?: string;
 }
 
@@ -35,6 +37,8 @@ export default function register(RED: NodeAPI): void {
     const { output, ...baseOptions } = readLineOptions(def);
     const out = lineOutput(RED, def, output, 0);
     const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
+    const configured = readTyped(RED, node, def.path, def.pathType, 'str');
+    if (configured.env && configured.text === '') node.warn(RED._('file-tail.warnings.envUnset', { name: configured.env }));
 
     let session: TailSession | undefined;
     /** Set when the node is closing: the nodes after it may be stopping too. */
@@ -152,7 +156,7 @@ export default function register(RED: NodeAPI): void {
         if (session) return;
         const from = stopped;
         stopped = undefined;
-        startSession(from?.path ?? def.path ?? '', from?.points);
+        startSession(from?.path ?? configured.text, from?.points);
       } else {
         throw new Error(RED._('file-tail.errors.badCommand', { command }));
       }
@@ -207,10 +211,10 @@ export default function register(RED: NodeAPI): void {
         const file = session.snapshot();
         return { state: file.state, files: [file] };
       }
-      return { state: stopped || def.path ? 'stopped' : 'noPath', files: [] };
+      return { state: stopped || configured.text ? 'stopped' : 'noPath', files: [] };
     });
 
-    startSession(def.path ?? '');
+    startSession(configured.text);
   }
 
   RED.nodes.registerType('file-tail', FileTailNode as (this: Node, def: never) => void);

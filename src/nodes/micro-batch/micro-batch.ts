@@ -5,7 +5,7 @@
  * the delivery tickets of file-tail nodes wired before it.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage, DoneFn } from '../shared/red';
-import { compactCount, numberOr } from '../shared/config';
+import { compactCount, numberOr, readTypedNumber } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import type { Batch, BatchSettler } from '../../lib/micro-batcher';
 import { asTicket, deliveryLedger } from '../../lib/delivery-ledger';
@@ -18,6 +18,10 @@ interface MicroBatchDef extends NodeDef {
   interval?: number | string;
   maxSize?: number | string;
   maxBytes?: number | string;
+  /** `num` (absent in flows saved before they existed) or `env`. */
+  intervalType?: string;
+  maxSizeType?: string;
+  maxBytesType?: string;
   keepArrays?: boolean;
   killSwitch?: string;
 }
@@ -29,7 +33,16 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new ThrottledStatus(node);
-    const maxSize = Math.max(1, Math.floor(numberOr(def.maxSize, 10_000)));
+    /** A number setting, typed or from an environment variable (a bad one is warned about, and the default used). */
+    function setting(prop: 'interval' | 'maxSize' | 'maxBytes', fallback: number): number {
+      const read = readTypedNumber(RED, node, def[prop], def[`${prop}Type`], fallback);
+      if (read.problem) {
+        const label = RED._(`micro-batch.label.${prop}`);
+        node.warn(RED._('micro-batch.warnings.envNumber', { prop: label, name: read.problem.env, value: read.problem.text, fallback }));
+      }
+      return read.value;
+    }
+    const maxSize = Math.max(1, Math.floor(setting('maxSize', 10_000)));
     const keepArrays = def.keepArrays === true;
     const maxBuffered = numberOr(RED.settings.nodeMessageBufferMaxLength, 0);
     // Sources wired to this node size their credit from it (see file-tail).
@@ -37,9 +50,9 @@ export default function register(RED: NodeAPI): void {
 
     const batcher = new SwitchedBatcher<unknown>(
       {
-        intervalMs: Math.max(0, numberOr(def.interval, 5)) * 1000,
+        intervalMs: Math.max(0, setting('interval', 5)) * 1000,
         maxSize,
-        maxBytes: Math.max(0, numberOr(def.maxBytes, 0)),
+        maxBytes: Math.max(0, setting('maxBytes', 0)),
       },
       (batch, settle) => sendBatch(batch, settle),
     );

@@ -67,6 +67,10 @@ export interface NodeAPI {
   events?: { on(event: string, listener: (payload: never) => void): void };
   hooks?: { add(name: string, hook: (event: never) => void): void; remove(name: string): void };
   _: (key: string, substitutions?: Record<string, unknown>) => string;
+  util: {
+    /** Node-RED's reading of a typed-input value (`str`, `num`, `env`…); `env` looks in the node's group, flow, then process. */
+    evaluateNodeProperty(value: unknown, type: string, node: Node, msg: NodeMessage | null): unknown;
+  };
   log: {
     info(msg: unknown): void;
     warn(msg: unknown): void;

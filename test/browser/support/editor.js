@@ -204,16 +204,38 @@ async function closeEditDialog(page) {
 
 /**
  * Sets the dialog fields: {name: value}; the element #node-input-<name> is a
- * text input, a select (value is an option value) or a checkbox (boolean).
+ * text input, a select (value is an option value), a checkbox (boolean) or a
+ * typedInput, whose value may be {type, value}: the type is picked from the
+ * widget's menu, as a user does, then the value typed into the widget.
  */
 async function fillDialog(page, fields, prefix = 'node-input-') {
   for (const [name, value] of Object.entries(fields)) {
     const el = page.locator(`#${prefix}${name}`);
-    const kind = await el.evaluate((e) => (e.tagName === 'SELECT' ? 'select' : e.type === 'checkbox' ? 'checkbox' : 'text'));
-    if (kind === 'select') await el.selectOption(String(value));
+    const kind = await el.evaluate((e) =>
+      e.classList.contains('red-ui-typedInput') ? 'typed' : e.tagName === 'SELECT' ? 'select' : e.type === 'checkbox' ? 'checkbox' : 'text',
+    );
+    if (kind === 'typed') await fillTypedInput(page, `#${prefix}${name}`, value);
+    else if (kind === 'select') await el.selectOption(String(value));
     else if (kind === 'checkbox') await el.setChecked(Boolean(value));
     else await el.fill(String(value));
   }
+}
+
+/** A typedInput (the widget that follows the hidden original input): its type, then its value. */
+async function fillTypedInput(page, selector, value) {
+  const widget = page.locator(`${selector} + .red-ui-typedInput-container`);
+  const { type, value: text } = value !== null && typeof value === 'object' ? value : { type: null, value };
+  if (type) {
+    await widget.locator('button.red-ui-typedInput-type-select').click();
+    await page.locator(`.red-ui-typedInput-options a[value="${type}"]`).filter({ visible: true }).click();
+    await page.waitForFunction(([sel, t]) => $(sel).typedInput('type') === t, [selector, type]);
+  }
+  await widget.locator('input.red-ui-typedInput-input').fill(String(text));
+}
+
+/** Whether the elements matched exist and are shown: [{selector, exists, visible}]. */
+function visibility(page, selectors) {
+  return page.evaluate((list) => list.map((sel) => ({ selector: sel, exists: $(sel).length > 0, visible: $(sel).is(':visible') })), selectors);
 }
 
 /**
@@ -484,6 +506,7 @@ module.exports = {
   openEditDialog,
   closeEditDialog,
   fillDialog,
+  visibility,
   untranslatedKeys,
   i18nProblems,
   deploy,
