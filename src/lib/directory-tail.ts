@@ -253,8 +253,9 @@ export class DirectoryTail {
       this.aliases.add(file);
       return;
     }
-    this.hooks.event({ event: 'added', path: file, detail: { size: stats.size } });
+    // Followed before announced: a status shown on the event counts the file.
     this.open(file, initial ? this.options.startAt : 'beginning');
+    this.hooks.event({ event: 'added', path: file, detail: { size: stats.size } });
   }
 
   /** True when the file is one already read, under a new name (rotation). */

@@ -8,7 +8,7 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const should = require('should');
-const { helper, nodeModule, nodeRedPath } = require('../support/helper');
+const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
 
 const dirWatch = nodeModule('dir-watch');
@@ -106,6 +106,22 @@ describe('dir-watch node', function () {
     const node = helper.getNode('watch');
     node.should.have.property('type', 'dir-watch');
     await nextCall(node, 'status', (s) => s.text === 'dir-watch.status.noPath' && s.fill === 'grey');
+  });
+
+  describe('file count in the status, rendered by the i18next of the Node-RED under test', function () {
+    for (const [lng, one, two] of [
+      ['en-US', '1 file', '2 files'],
+      ['de', '1 Datei', '2 Dateien'],
+    ]) {
+      it(`shows "${one}" for one file, "${two}" for two (${lng})`, async function () {
+        write(at('a.log'), '');
+        await helper.load(await nodeModuleRenderingIn('dir-watch', lng), flow());
+        const node = helper.getNode('watch');
+        await nextCall(node, 'status', (s) => s.fill === 'green' && s.text === one);
+        write(at('b.log'), '');
+        await nextCall(node, 'status', (s) => s.fill === 'green' && s.text === two);
+      });
+    }
   });
 
   it('follows files across nested folders with include and exclude patterns and a depth limit', async function () {

@@ -4,7 +4,7 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const should = require('should');
-const { helper, nodeModule } = require('../support/helper');
+const { helper, nodeModule, nodeModuleRenderingIn } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
 
 const fileTail = nodeModule('file-tail');
@@ -27,8 +27,8 @@ describe('file-tail node with bad input', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function tail(config) {
-    await helper.load(fileTail, [
+  async function tail(config, mod = fileTail) {
+    await helper.load(mod, [
       { id: 'tail', type: 'file-tail', path: logFile, startAt: 'beginning', idleFlush: 0, pollInterval: 0.1, ...config, wires: [['out']] },
       { id: 'out', type: 'helper' },
     ]);
@@ -86,15 +86,31 @@ describe('file-tail node with bad input', function () {
     lines[0].should.equal('before');
     lines[1].length.should.equal(1024 * 1024);
     lines[2].should.equal('after');
-    const warning = await nextCall(node, 'warn', (w) => String(w).includes('file-tail.warnings.longLine'));
+    const warning = await nextCall(node, 'warn', (w) => String(w).includes('file-tail.warnings.longLineCut'));
     should.exist(warning);
   });
 
   it('skips a long line with longLines "skip"', async function () {
     fs.writeFileSync(logFile, `short\n${'y'.repeat(5000)}\nlast\n`);
-    const { out } = await tail({ maxLineBytes: 1000, longLines: 'skip' });
+    const { node, out } = await tail({ maxLineBytes: 1000, longLines: 'skip' });
     (await out.untilLines(2)).should.eql(['short', 'last']);
+    const warning = await nextCall(node, 'warn', (w) => String(w).includes('file-tail.warnings.longLineSkipped'));
+    should.exist(warning);
   });
+
+  for (const [lng, cut, skipped] of [
+    ['en-US', 'a line longer than 1000 bytes at offset 6 was cut to 1000 bytes', 'a line longer than 1000 bytes at offset 6 was skipped'],
+    ['de', 'eine Zeile bei Offset 6, länger als 1000 Bytes, wurde auf 1000 Bytes gekürzt', 'eine Zeile bei Offset 6, länger als 1000 Bytes, wurde übersprungen'],
+  ]) {
+    for (const [longLines, want] of [['cut', cut], ['skip', skipped]]) {
+      it(`warns "${want}" with longLines "${longLines}", rendered by Node-RED's i18next (${lng})`, async function () {
+        fs.writeFileSync(logFile, `short\n${'y'.repeat(5000)}\nlast\n`);
+        const { node, out } = await tail({ maxLineBytes: 1000, longLines }, await nodeModuleRenderingIn('file-tail', lng));
+        await out.untilLines(longLines === 'cut' ? 3 : 2);
+        (await nextCall(node, 'warn', () => true)).should.equal(`${logFile}: ${want}`);
+      });
+    }
+  }
 
   it('skips NUL-filled regions instead of emitting them as lines', async function () {
     fs.writeFileSync(logFile, Buffer.concat([Buffer.from('one\n'), Buffer.alloc(4 * 1024 * 1024), Buffer.from('two\n')]));

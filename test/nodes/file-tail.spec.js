@@ -2,7 +2,7 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule } = require('../support/helper');
+const { helper, nodeModule, nodeModuleRenderingIn } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
 
 const fileTail = nodeModule('file-tail');
@@ -45,6 +45,24 @@ describe('file-tail node', function () {
     node.should.have.property('type', 'file-tail');
     await nextCall(node, 'status', (s) => s.fill === 'green');
   });
+
+  for (const [lng, one, two] of [
+    ['en-US', '1 line', '2 lines'],
+    ['de', '1 Zeile', '2 Zeilen'],
+  ]) {
+    it(`shows "${one}" after one line, "${two}" after two, rendered by Node-RED's i18next (${lng})`, async function () {
+      fs.writeFileSync(logFile, '');
+      await helper.load(await nodeModuleRenderingIn('file-tail', lng), [
+        { id: 'tail', type: 'file-tail', path: logFile, idleFlush: 0, pollInterval: 0.1, wires: [[]] },
+      ]);
+      const node = helper.getNode('tail');
+      await nextCall(node, 'status', (s) => s.fill === 'green');
+      append('one\n');
+      await nextCall(node, 'status', (s) => s.text === one);
+      append('two\n');
+      await nextCall(node, 'status', (s) => s.text === two);
+    });
+  }
 
   it('emits each line in order, as one message per line, with msg.topic and msg.file', async function () {
     fs.writeFileSync(logFile, 'before start\n');

@@ -17,4 +17,22 @@ function nodeModule(type) {
   return mod.default || mod;
 }
 
-module.exports = { helper, nodeModule, nodeRedPath };
+/**
+ * The built node module for a type, with RED._ rendering the built catalog of
+ * the type in `lng` through the i18n of the Node-RED under test, as its runtime
+ * does (the test helper's RED._ returns the key unrendered).
+ */
+async function nodeModuleRenderingIn(type, lng) {
+  const { i18n } = require(require.resolve('@node-red/util', { paths: [path.dirname(nodeRedPath)] }));
+  const namespace = `test-log-ingest/${type}`;
+  i18n.init({ lang: 'en-US' }); // no-op once initialised
+  await i18n.i.loadLanguages([lng]);
+  await i18n.registerMessageCatalog(namespace, path.join(dist, type, 'locales'), `${type}.json`);
+  const mod = nodeModule(type);
+  return (RED) => {
+    RED._ = (key, substitutions) => i18n._(`${namespace}:${key}`, { ...substitutions, lng });
+    return mod(RED);
+  };
+}
+
+module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath };

@@ -139,6 +139,7 @@ export default function register(RED: NodeAPI): void {
         rate.lines = 0;
         rate.since = Date.now();
       }
+      // `count` picks the plural form ("1 file", "2 files"), `files` is what is shown ("1.2k").
       const files = tail.counts.known;
       let text: string;
       let fill: 'green' | 'yellow' = 'green';
@@ -151,12 +152,12 @@ export default function register(RED: NodeAPI): void {
         fill = 'yellow';
         shape = 'ring';
       } else if (mode === 'polling') {
-        text = RED._('dir-watch.status.polling', { files: compactCount(files) });
+        text = RED._('dir-watch.status.polling', { files: compactCount(files), count: files });
         fill = 'yellow';
       } else if (rate.perSecond > 0) {
-        text = RED._('dir-watch.status.rate', { files: compactCount(files), rate: compactCount(rate.perSecond) });
+        text = RED._('dir-watch.status.rate', { files: compactCount(files), count: files, rate: compactCount(rate.perSecond) });
       } else {
-        text = RED._('dir-watch.status.files', { files: compactCount(files) });
+        text = RED._('dir-watch.status.files', { files: compactCount(files), count: files });
       }
       const status_ = { fill, shape, text };
       if (now) status.now(status_);

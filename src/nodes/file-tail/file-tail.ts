@@ -48,6 +48,11 @@ export default function register(RED: NodeAPI): void {
     let rotations = 0;
     let truncations = 0;
 
+    /** "1 line", "12 lines", "1.2k lines": `count` picks the plural form, `lines` is shown. */
+    function linesStatus(): string {
+      return RED._('file-tail.status.lines', { lines: compactCount(lineCount), count: lineCount });
+    }
+
     function emit(chunk: LineChunk, ticket: Ticket): void {
       if (closing) {
         // Node-RED is taking the nodes after this one out of the flow: sent
@@ -60,13 +65,13 @@ export default function register(RED: NodeAPI): void {
       // One send per message: Node-RED deep-clones every message after the
       // first of one send() call.
       for (const msg of out.messages(chunk, ticket, { rotations, truncations })) node.send(msg);
-      status.show(() => ({ fill: 'green', shape: 'dot', text: RED._('file-tail.status.lines', { count: compactCount(lineCount) }) }));
+      status.show(() => ({ fill: 'green', shape: 'dot', text: linesStatus() }));
     }
 
     function onState(state: FollowerState): void {
       switch (state) {
         case 'following':
-          status.now({ fill: 'green', shape: 'dot', text: lineCount > 0 ? RED._('file-tail.status.lines', { count: compactCount(lineCount) }) : 'file-tail.status.following' });
+          status.now({ fill: 'green', shape: 'dot', text: lineCount > 0 ? linesStatus() : 'file-tail.status.following' });
           break;
         case 'waiting':
           status.now({ fill: 'yellow', shape: 'ring', text: 'file-tail.status.waiting' });

@@ -122,7 +122,8 @@ export function reportNotice(RED: NodeAPI, node: Node, type: string, notice: Fol
       node.warn(RED._(key('unrecovered'), { path: notice.path, bytes: notice.bytes }));
       break;
     case 'long-line':
-      node.warn(RED._(key('longLine'), { path: notice.path, max: notice.bytes, offset: notice.offset, action: notice.action }));
+      // One text per policy, not the option value in a sentence: each reads right in every language.
+      node.warn(RED._(notice.action === 'skip' ? key('longLineSkipped') : key('longLineCut'), { path: notice.path, max: notice.bytes, offset: notice.offset }));
       break;
     case 'nul-skipped':
       node.warn(RED._(key('nulSkipped'), { path: notice.path, bytes: notice.bytes }));
