@@ -84,7 +84,7 @@ const examples = listExamples(path.join(packDir, 'examples'));
 const LOG_ENV = 'LOG_INGEST_E2E_LOG_FILE';
 
 describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)} (browser)`, function () {
-  this.timeout(60000); // safety net only
+  this.timeout(120000); // safety net only: a loaded machine is slow, never wrong
 
   const missing = ed.browserMissingReason();
   let node = null; // the Node-RED child
@@ -150,7 +150,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     await ed.disableInfoTips(node.url);
     browser = await ed.launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    page.setDefaultTimeout(20000);
+    page.setDefaultTimeout(60000);
     errors = new ed.PageErrors(page, { moduleName: MODULE, types: allTypes, icons });
     await page.goto(node.url);
     await ed.waitForEditor(page);

@@ -88,7 +88,7 @@ function dialogTexts(page) {
 }
 
 describe(`editor in German in a real Node-RED ${nodeRedInfo(nodeRedDir).version} on Node ${nodeVersion(nodeBin)} (browser)`, function () {
-  this.timeout(60000); // safety net only
+  this.timeout(120000); // safety net only: a loaded machine is slow, never wrong
 
   const missing = ed.browserMissingReason();
   let node = null;
@@ -118,7 +118,7 @@ describe(`editor in German in a real Node-RED ${nodeRedInfo(nodeRedDir).version}
     const context = await browser.newContext({ locale, viewport: { width: 1280, height: 760 } });
     if (init) await context.addInitScript(init);
     const page = await context.newPage();
-    page.setDefaultTimeout(20000);
+    page.setDefaultTimeout(60000);
     const errors = new ed.PageErrors(page, { moduleName: MODULE, types: TYPES, icons: [] });
     await page.goto(node.url);
     await ed.waitForEditor(page, { paletteTypes: TYPES.filter((t) => t !== 'kill-switch-config') });

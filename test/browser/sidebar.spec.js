@@ -72,7 +72,7 @@ function flows(logFile) {
 }
 
 describe(`log ingest sidebar in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)} (browser)`, function () {
-  this.timeout(60000); // safety net only
+  this.timeout(120000); // safety net only: a loaded machine is slow, never wrong
 
   const missing = ed.browserMissingReason();
   let node = null;
@@ -107,7 +107,7 @@ describe(`log ingest sidebar in a real Node-RED ${nr.version} on Node ${nodeVers
     await ed.disableInfoTips(node.url);
     browser = await ed.launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    page.setDefaultTimeout(20000);
+    page.setDefaultTimeout(60000);
     // "/log-ingest" and "/kill-switch" name the pack's endpoints: their errors count.
     errors = new ed.PageErrors(page, { moduleName: MODULE, types: ['file-tail', 'dir-watch', 'micro-batch', 'kill-switch', 'kill-switch-config', 'log-ingest'] });
     page.on('request', (req) => {
