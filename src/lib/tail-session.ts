@@ -8,6 +8,7 @@
  * delivered line. While too many lines wait for acknowledgement, reading
  * pauses: memory stays bounded whatever the backlog.
  */
+import type { Stats } from 'node:fs';
 import { type FileIdentity } from './file-identity';
 import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
 import type { LineChunk } from './file-reader';
@@ -99,6 +100,11 @@ export class TailSession {
   unpause(): void {
     this.paused = false;
     this.follower?.unpause();
+  }
+
+  /** True when a stat of the path shows nothing new to read (see FileFollower.isCaughtUp). */
+  isCaughtUp(stats: Stats): boolean {
+    return this.follower?.isCaughtUp(stats) ?? false;
   }
 
   /** Something changed on disk (a watcher elsewhere saw it): read now. */
