@@ -148,7 +148,10 @@ export class TailSession {
     } else this.delivered.set(key, { identity: chunk.identity, offset: chunk.start });
     const ticket = this.tracker.issue(key, chunk.end, chunk.lines.length, this.hooks.acksPerMessage(chunk));
     this.hooks.emit(chunk, ticket);
-    const credit = this.hooks.creditLines();
+    // The lines just sent count in full however many they are: a batcher
+    // downstream keeps the last of them until more come, so waiting for them
+    // too would wait for its timer.
+    const credit = Math.max(this.hooks.creditLines(), chunk.lines.length);
     if (this.tracker.outstanding > credit) await this.tracker.whenBelow(credit);
   }
 
