@@ -81,15 +81,16 @@ function sections(results) {
       if (!r) {
         if (name === 'rsyslog') {
           const why = results.settings.rsyslog ? results.meta.rsyslogSkipped || 'rsyslogd not installed' : 'BENCH_RSYSLOG=0';
-          rows.push([NAMES[name], `skipped (${why})`, '', '', '', '']);
+          rows.push([NAMES[name], `skipped (${why})`, '', '', '', '', '']);
         }
         continue;
       }
-      rows.push([NAMES[name], `${M(r.rate)} lines/s`, X(r.rate / peer), X(r.rate / loop), `${M(r.perCpu)}`, X(r.perCpu / peerCpu)]);
+      const drain = r.drainRate === undefined ? '' : `${M(r.drainRate)} lines/s`;
+      rows.push([NAMES[name], `${M(r.rate)} lines/s`, X(r.rate / peer), X(r.rate / loop), drain, `${M(r.perCpu)}`, X(r.perCpu / peerCpu)]);
     }
     out.push({
       title: `1. Throughput: a burst of ${t.lines.toLocaleString('en-US')} lines of 100 bytes, batches of ${results.settings.batchSize} (median of ${t.runs} runs)`,
-      head: ['pipeline', 'lines/s', 'vs peer', 'vs loop', 'lines per CPU-s', 'CPU-s vs peer'],
+      head: ['pipeline', 'lines/s', 'vs peer', 'vs loop', 'counted from the end of the write', 'lines per CPU-s', 'CPU-s vs peer'],
       rows,
     });
   }

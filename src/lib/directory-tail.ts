@@ -112,6 +112,7 @@ export class DirectoryTail {
   /** Polls since dormant files were last checked, and whether a check runs. */
   private dormantTicks = 0;
   private checkingDormant = false;
+  private pollingFollowed = false;
   private paused = false;
   private running = false;
   private instance = 0;
@@ -396,14 +397,22 @@ export class DirectoryTail {
 
   /** The safety net: stat followed files, less often the longer they idle. */
   private poll(): void {
-    for (const f of this.followed.values()) {
+    const due: [string, Followed][] = [];
+    for (const entry of this.followed) {
+      const f = entry[1];
       if (f.skip > 0) {
         f.skip--;
         continue;
       }
       f.idlePolls = Math.min(f.idlePolls + 1, MAX_POLL_BACKOFF);
       f.skip = f.idlePolls - 1;
-      f.session.poke();
+      due.push(entry);
+    }
+    if (due.length > 0 && !this.pollingFollowed) {
+      this.pollingFollowed = true;
+      void this.pollFollowed(due).finally(() => {
+        this.pollingFollowed = false;
+      });
     }
     // Dormant files are idle ones: checked at the slowest rate, one check at a time.
     if (++this.dormantTicks < MAX_POLL_BACKOFF || this.checkingDormant) return;
@@ -412,6 +421,16 @@ export class DirectoryTail {
     void this.pollDormant().finally(() => {
       this.checkingDormant = false;
     });
+  }
+
+  /** One stat per file; a pump (several fs calls) only where it shows a change. */
+  private async pollFollowed(due: [string, Followed][]): Promise<void> {
+    for (const [file, f] of due) {
+      if (!this.running) return;
+      if (this.followed.get(file) !== f) continue;
+      const stats = await fsp.stat(file).catch(() => undefined);
+      if (!stats || !f.session.isCaughtUp(stats)) f.session.poke();
+    }
   }
 
   private async pollDormant(): Promise<void> {

@@ -229,6 +229,17 @@ export class FileFollower {
     return 'reader' in newest ? { identity: newest.reader.identity, offset: newest.reader.consumed } : newest.point;
   }
 
+  /**
+   * True when `stats`, of the path, show nothing new: the file read is still
+   * there, read to its size, unchanged since, and no rotated file is being
+   * finished. Lets a poll skip the pump (its fs calls) for an idle file.
+   */
+  isCaughtUp(stats: Stats): boolean {
+    const reader = this.current;
+    if (!reader || this.pumping || this.retired.length > 0 || reader.holdsPartialLine) return false;
+    return stats.ino === reader.identity.ino && stats.dev === reader.identity.dev && stats.size === reader.position && stats.mtimeMs === reader.lastMtimeMs;
+  }
+
   /** Something may have changed: read what there is, once at a time. */
   trigger(): void {
     if (!this.running) return;

@@ -8,6 +8,7 @@
  * delivered line. While too many lines wait for acknowledgement, reading
  * pauses: memory stays bounded whatever the backlog.
  */
+import type { Stats } from 'node:fs';
 import { type FileIdentity } from './file-identity';
 import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
 import type { FileSnapshot, LastError } from './file-snapshot';
@@ -118,6 +119,11 @@ export class TailSession {
     this.follower?.unpause();
   }
 
+  /** True when a stat of the path shows nothing new to read (see FileFollower.isCaughtUp). */
+  isCaughtUp(stats: Stats): boolean {
+    return this.follower?.isCaughtUp(stats) ?? false;
+  }
+
   /** Something changed on disk (a watcher elsewhere saw it): read now. */
   poke(): void {
     this.follower?.trigger();
@@ -187,7 +193,10 @@ export class TailSession {
     this.stats.lines += chunk.lines.length;
     const ticket = this.tracker.issue(key, chunk.end, chunk.lines.length, this.hooks.acksPerMessage(chunk));
     this.hooks.emit(chunk, ticket);
-    const credit = this.hooks.creditLines();
+    // The lines just sent count in full however many they are: a batcher
+    // downstream keeps the last of them until more come, so waiting for them
+    // too would wait for its timer.
+    const credit = Math.max(this.hooks.creditLines(), chunk.lines.length);
     if (this.tracker.outstanding > credit) await this.tracker.whenBelow(credit);
   }
 
