@@ -8,7 +8,7 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const should = require('should');
-const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath } = require('../support/helper');
+const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
 
 const dirWatch = nodeModule('dir-watch');
@@ -51,20 +51,13 @@ describe('dir-watch node', function () {
   let root; // the watched folder
   let stateDir;
 
-  beforeEach(async function () {
-    dir = tempDir();
+  const server = serverPerTest();
+
+  beforeEach(function () {
+    dir = server.dir;
     root = path.join(dir, 'logs');
     stateDir = path.join(dir, 'state');
     fs.mkdirSync(root);
-    helper.settings({ logIngestDir: stateDir });
-    await helper.startServer();
-  });
-
-  afterEach(async function () {
-    await helper.unload();
-    await helper.stopServer();
-    helper.settings({});
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   function flow(config) {

@@ -4,8 +4,8 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const should = require('should');
-const { helper, nodeModule, nodeModuleRenderingIn } = require('../support/helper');
-const { collector, nextCall, tempDir } = require('../support/collect');
+const { helper, nodeModule, nodeModuleRenderingIn, serverPerTest } = require('../support/helper');
+const { collector, nextCall } = require('../support/collect');
 
 const fileTail = nodeModule('file-tail');
 
@@ -13,18 +13,11 @@ describe('file-tail node with bad input', function () {
   let dir;
   let logFile;
 
-  beforeEach(async function () {
-    dir = tempDir();
-    logFile = path.join(dir, 'app.log');
-    helper.settings({ logIngestDir: path.join(dir, 'state') });
-    await helper.startServer();
-  });
+  const server = serverPerTest();
 
-  afterEach(async function () {
-    await helper.unload();
-    await helper.stopServer();
-    helper.settings({});
-    fs.rmSync(dir, { recursive: true, force: true });
+  beforeEach(function () {
+    dir = server.dir;
+    logFile = path.join(dir, 'app.log');
   });
 
   async function tail(config, mod = fileTail) {

@@ -2,8 +2,8 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule, nodeModuleRenderingIn } = require('../support/helper');
-const { collector, nextCall, tempDir } = require('../support/collect');
+const { helper, nodeModule, nodeModuleRenderingIn, serverPerTest } = require('../support/helper');
+const { collector, nextCall } = require('../support/collect');
 
 const fileTail = nodeModule('file-tail');
 const microBatch = nodeModule('micro-batch');
@@ -12,18 +12,11 @@ describe('file-tail node', function () {
   let dir;
   let logFile;
 
-  beforeEach(async function () {
-    dir = tempDir();
-    logFile = path.join(dir, 'app.log');
-    helper.settings({ logIngestDir: path.join(dir, 'state') });
-    await helper.startServer();
-  });
+  const server = serverPerTest();
 
-  afterEach(async function () {
-    await helper.unload();
-    await helper.stopServer();
-    helper.settings({});
-    fs.rmSync(dir, { recursive: true, force: true });
+  beforeEach(function () {
+    dir = server.dir;
+    logFile = path.join(dir, 'app.log');
   });
 
   async function tail(config, extraNodes = [], wires = [['out']]) {

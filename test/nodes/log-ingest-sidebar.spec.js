@@ -7,8 +7,7 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule, nodeRedPath } = require('../support/helper');
-const { tempDir } = require('../support/collect');
+const { helper, nodeModule, nodeRedPath, serverPerTest } = require('../support/helper');
 
 const modules = ['file-tail', 'dir-watch', 'kill-switch', 'kill-switch-config'].map(nodeModule);
 // Loaded with the node modules (other specs load the pack afresh later on).
@@ -44,21 +43,14 @@ describe('log ingest sidebar: source registry and admin endpoint', function () {
     return sidebarPlugin.default({ httpAdmin: red.httpAdmin, auth, plugins });
   }
 
-  beforeEach(async function () {
-    dir = tempDir('log-ingest-sidebar-');
+  const server = serverPerTest('log-ingest-sidebar-');
+
+  beforeEach(function () {
+    dir = server.dir;
     logs = path.join(dir, 'logs');
     fs.mkdirSync(logs);
     asked = [];
     registered = [];
-    helper.settings({ logIngestDir: path.join(dir, 'state') });
-    await helper.startServer();
-  });
-
-  afterEach(async function () {
-    await helper.unload();
-    await helper.stopServer();
-    helper.settings({});
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const line = { startAt: 'beginning', output: 'lines', encoding: 'utf8', delimiter: '\\n', idleFlush: 1, pollInterval: 0.05, maxLineBytes: 1048576, longLines: 'cut' };

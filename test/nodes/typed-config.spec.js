@@ -6,8 +6,8 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule } = require('../support/helper');
-const { collector, nextCall, tempDir } = require('../support/collect');
+const { helper, nodeModule, serverPerTest } = require('../support/helper');
+const { collector, nextCall } = require('../support/collect');
 
 const fileTail = nodeModule('file-tail');
 const dirWatch = nodeModule('dir-watch');
@@ -25,19 +25,15 @@ describe('typed-input settings (text, number or environment variable)', function
   let dir;
   let logFile;
 
-  beforeEach(async function () {
-    dir = tempDir();
+  const server = serverPerTest();
+
+  beforeEach(function () {
+    dir = server.dir;
     logFile = path.join(dir, 'app.log');
-    helper.settings({ logIngestDir: path.join(dir, 'state') });
-    await helper.startServer();
   });
 
-  afterEach(async function () {
-    await helper.unload();
-    await helper.stopServer();
-    helper.settings({});
+  afterEach(function () {
     for (const name of Object.values(ENV)) delete process.env[name];
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const tab = (env) => ({ id: 'f1', type: 'tab', ...(env ? { env } : {}) });

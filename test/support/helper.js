@@ -35,4 +35,28 @@ async function nodeModuleRenderingIn(type, lng) {
   };
 }
 
-module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath };
+/**
+ * Registers mocha hooks that start the helper's server around each test, with
+ * the pack's state (logIngestDir) in a fresh temp folder, and unload, stop and
+ * remove it all afterwards. Returns `{ dir, state }`, filled in before each test.
+ */
+function serverPerTest(prefix) {
+  const fs = require('fs');
+  const { tempDir } = require('./collect');
+  const current = { dir: '', state: '' };
+  beforeEach(async function () {
+    current.dir = tempDir(prefix);
+    current.state = path.join(current.dir, 'state');
+    helper.settings({ logIngestDir: current.state });
+    await helper.startServer();
+  });
+  afterEach(async function () {
+    await helper.unload();
+    await helper.stopServer();
+    helper.settings({});
+    fs.rmSync(current.dir, { recursive: true, force: true });
+  });
+  return current;
+}
+
+module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest };
