@@ -16,6 +16,7 @@ const path = require('path');
 const { EventEmitter } = require('events');
 const should = require('should');
 const { startNodeRed, connectComms, decodeDebug, getFreePort, resolveNodeRedDir, nodeRedInfo, nodeVersion, REPO_ROOT } = require('../support/node-red-process');
+const { untilEvent } = require('../support/collect');
 
 const EXAMPLES = path.join(REPO_ROOT, 'examples');
 const EXAMPLE_DIR = '/tmp/log-ingest-demo';
@@ -87,26 +88,7 @@ describe(`shipping examples (file, HTTP) in a real Node-RED ${nodeRedInfo(nodeRe
   });
 
   /** Resolves once `predicate()` holds, checked now and at each debug message. */
-  function until(predicate) {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        let ok;
-        try {
-          ok = predicate();
-        } catch (err) {
-          progress.off('debug', check);
-          reject(err);
-          return;
-        }
-        if (ok) {
-          progress.off('debug', check);
-          resolve();
-        }
-      };
-      progress.on('debug', check);
-      check();
-    });
-  }
+  const until = (predicate) => untilEvent(progress, 'debug', predicate);
 
   const marker = (tag) => (i) => `${tag} line ${String(i).padStart(5, '0')} user=bob path=/api/cart status=200`;
 

@@ -21,6 +21,7 @@ const path = require('path');
 const { spawn } = require('child_process');
 const should = require('should');
 const { startNodeRed, resolveNodeRedDir, nodeRedInfo, nodeVersion, getFreePort, REPO_ROOT } = require('../support/node-red-process');
+const { untilEvent } = require('../support/collect');
 
 const MOSQUITTO = process.env.MOSQUITTO_BIN || '/usr/sbin/mosquitto';
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'Micro batch - ship batches to an MQTT broker.json');
@@ -157,27 +158,8 @@ describe(`MQTT example with a real mosquitto and Node-RED ${nodeRedInfo(nodeRedD
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   });
 
-  /** Resolves once `predicate()` holds, checked at each MQTT message. */
-  function until(predicate) {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        let ok;
-        try {
-          ok = predicate();
-        } catch (err) {
-          arrivals.off('message', check);
-          reject(err);
-          return;
-        }
-        if (ok) {
-          arrivals.off('message', check);
-          resolve();
-        }
-      };
-      arrivals.on('message', check);
-      check();
-    });
-  }
+  /** Resolves once `predicate()` holds, checked now and at each MQTT message. */
+  const until = (predicate) => untilEvent(arrivals, 'message', predicate);
 
   const allLines = () => received.flatMap((m) => m.lines);
 

@@ -50,8 +50,33 @@ function nextCall(node, method, pred) {
   });
 }
 
+/**
+ * Resolves once `predicate()` holds, checked now and on each `event` of
+ * `emitter`; rejects if the predicate throws.
+ */
+function untilEvent(emitter, event, predicate) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      let ok;
+      try {
+        ok = predicate();
+      } catch (err) {
+        emitter.off(event, check);
+        reject(err);
+        return;
+      }
+      if (ok) {
+        emitter.off(event, check);
+        resolve();
+      }
+    };
+    emitter.on(event, check);
+    check();
+  });
+}
+
 function tempDir(prefix = 'log-ingest-test-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-module.exports = { collector, nextCall, tempDir };
+module.exports = { collector, nextCall, tempDir, untilEvent };
