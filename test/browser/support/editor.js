@@ -322,13 +322,32 @@ async function importExample(page, moduleName, examplePath, track = []) {
   const tab = page.locator('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples a');
   await tab.click();
   const pane = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
-  for (const label of [moduleName, ...examplePath.split('/')]) {
-    const item = pane.locator('.red-ui-treeList-label').filter({ has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${escapeRe(label)}$`) }) });
-    await item.first().click();
+  const labels = [moduleName, ...examplePath.split('/')];
+  const item = (label) =>
+    pane
+      .locator('.red-ui-treeList-label')
+      .filter({ has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${escapeRe(label)}$`) }) })
+      .first();
+  const okEnabled = () => !$('#red-ui-clipboard-dialog-ok').button('option', 'disabled');
+  // A folder's label toggles it: one already open (the tree may remember it)
+  // is not clicked again. OK is enabled once the example itself is selected;
+  // a click lost to the tree's expand animation is made again.
+  for (let attempt = 1; ; attempt++) {
+    for (const [i, label] of labels.entries()) {
+      const isFolder = i < labels.length - 1;
+      if (isFolder && (await item(labels[i + 1]).isVisible())) continue;
+      await item(label).click();
+    }
+    const enabled = await page.waitForFunction(okEnabled, null, { timeout: 10000 }).then(() => true, () => false);
+    if (enabled) break;
+    if (attempt === 3) {
+      const tree = await pane.innerText();
+      throw new Error(`Import ▸ Examples: "${labels.join(' ▸ ')}" selected 3 times, OK still disabled; the tree shows:\n${tree}`);
+    }
   }
   await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
   const ok = page.locator('#red-ui-clipboard-dialog-ok');
-  await page.waitForFunction(() => !$('#red-ui-clipboard-dialog-ok').button('option', 'disabled'));
+  await page.waitForFunction(okEnabled);
   await ok.click();
   await page.locator('#red-ui-clipboard-dialog-ok').waitFor({ state: 'hidden' });
   const handle = await page.waitForFunction((known) => {
