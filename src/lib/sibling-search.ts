@@ -153,34 +153,88 @@ export async function findNewerRotations(
     const at = (id: FileIdentity) => numbered.find((c) => c.stats.dev === id.dev && c.stats.ino === id.ino);
     const self = at(identity);
     if (!self || !(held || (await hasIdentity(path.join(dir, self.name), identity)))) {
-      // Not under a numbered name (or no more itself): elsewhere, or gone.
+      // Not under a numbered name (or no more itself): a dated one, elsewhere, or gone.
+      const dated = await datedRotations(dir, base, names);
+      const datedSelf = dated.find((c) => c.stats.dev === identity.dev && c.stats.ino === identity.ino);
+      if (datedSelf && (held || (await hasIdentity(path.join(dir, datedSelf.name), identity)))) {
+        const limit = before && dated.find((c) => c.stats.dev === before.dev && c.stats.ino === before.ino);
+        const newer = dated.filter((c) => rotatedBefore(datedSelf, c) && (!limit || rotatedBefore(c, limit))).sort((a, b) => (rotatedBefore(a, b) ? -1 : 1));
+        const opened = await openUnmoved(dir, newer, skip);
+        if (!opened.moved || last) return opened.found;
+        for (const file of opened.found) await file.handle.close().catch(() => undefined);
+        continue;
+      }
       if (held && !self) return [];
       const elsewhere = await findFileByIdentity(dir, identity, followed);
       await elsewhere?.handle.close().catch(() => undefined);
       return elsewhere ? [] : undefined;
     }
     const floor = (before && at(before)?.rank) || 0;
-    const found: FoundFile[] = [];
-    let moved = false;
-    for (const candidate of numbered.filter((c) => c.rank < self.rank && c.rank > floor).sort((a, b) => b.rank - a.rank)) {
-      const file = path.join(dir, candidate.name);
-      let handle: fsp.FileHandle | undefined;
-      try {
-        handle = await fsp.open(file, 'r');
-        const stats = await handle.stat();
-        if (stats.ino !== candidate.stats.ino || stats.dev !== candidate.stats.dev) moved = true;
-        else if (!skip(stats)) {
-          found.push({ path: file, handle, stats });
-          continue;
-        }
-      } catch {
-        moved = true; // vanished meanwhile
-      }
-      await handle?.close().catch(() => undefined);
-    }
-    if (!moved || last) return found;
-    for (const file of found) await file.handle.close().catch(() => undefined);
+    const opened = await openUnmoved(dir, numbered.filter((c) => c.rank < self.rank && c.rank > floor).sort((a, b) => b.rank - a.rank), skip);
+    if (!opened.moved || last) return opened.found;
+    for (const file of opened.found) await file.handle.close().catch(() => undefined);
   }
+}
+
+/**
+ * Opens `candidates` in order, leaving out those `skip` accepts; `moved` when
+ * one was renamed or removed since it was listed (the search is run again).
+ */
+async function openUnmoved(
+  dir: string,
+  candidates: { name: string; stats: Stats }[],
+  skip: (stats: Stats) => boolean,
+): Promise<{ found: FoundFile[]; moved: boolean }> {
+  const found: FoundFile[] = [];
+  let moved = false;
+  for (const candidate of candidates) {
+    const file = path.join(dir, candidate.name);
+    let handle: fsp.FileHandle | undefined;
+    try {
+      handle = await fsp.open(file, 'r');
+      const stats = await handle.stat();
+      if (stats.ino !== candidate.stats.ino || stats.dev !== candidate.stats.dev) moved = true;
+      else if (!skip(stats)) {
+        found.push({ path: file, handle, stats });
+        continue;
+      }
+    } catch {
+      moved = true; // vanished meanwhile
+    }
+    await handle?.close().catch(() => undefined);
+  }
+  return { found, moved };
+}
+
+/**
+ * Files under logrotate's `dateext` names for `base` (`app.log-20261127`,
+ * `app.log-2026-11-27`, `app.log.20261127-1764201600`): a separator, then
+ * digits and separators only, at least six digits, not compressed. Names
+ * such as `app.log-errors` are other logs, never taken for rotations.
+ */
+async function datedRotations(dir: string, base: string, names: string): Promise<{ name: string; stats: Stats }[]> {
+  const dated: { name: string; stats: Stats }[] = [];
+  for (const name of names === '' ? [] : names.split('/')) {
+    if (!isDatedRotation(name, base)) continue;
+    try {
+      const stats = await fsp.stat(path.join(dir, name));
+      if (stats.isFile()) dated.push({ name, stats });
+    } catch {
+      // vanished meanwhile: the caller's listing check sees it
+    }
+  }
+  return dated;
+}
+
+/** `a` was rotated before `b`: written to last before it, or, written to in the same millisecond, named earlier. */
+function rotatedBefore(a: { name: string; stats: Stats }, b: { name: string; stats: Stats }): boolean {
+  return a.stats.mtimeMs < b.stats.mtimeMs || (a.stats.mtimeMs === b.stats.mtimeMs && a.name < b.name);
+}
+
+function isDatedRotation(name: string, base: string): boolean {
+  if (!name.startsWith(base) || !'.-_'.includes(name.charAt(base.length))) return false;
+  const suffix = name.slice(base.length + 1);
+  return /^[0-9][0-9._-]*[0-9]$/.test(suffix) && (suffix.match(/[0-9]/g)?.length ?? 0) >= 6;
 }
 
 /** The file at `file` is the one with this identity (same inode and head). */

@@ -37,9 +37,9 @@ function opsArb(weights, maxLength = 24) {
   return fc.array(fc.oneof(...choices), { minLength: 1, maxLength, size: 'max' });
 }
 
-async function runModel({ style, engine: kind, chunkBytes, ops }, { exact = false } = {}) {
+async function runModel({ style, names, engine: kind, chunkBytes, ops }, { exact = false } = {}) {
   const dir = tempDir('follow-model-');
-  const world = new LogWorld(dir, style);
+  const world = new LogWorld(dir, style, names);
   const engine = kind === 'session' ? new SessionEngine(world, { chunkBytes }) : new FollowerEngine(world, { chunkBytes });
   try {
     await begin(world, engine);
@@ -82,6 +82,20 @@ describe('FileFollower against a model of the files it follows', function () {
       const world = await runModel(params, { exact: true });
       world.lostCount.should.equal(0);
     }, 60);
+  });
+
+  it("with logrotate's dateext names (app.log-<stamp>): every line exactly once, in order, through rotations and restarts", async function () {
+    const arb = fc.record({
+      style: fc.constant('create'),
+      names: fc.constant('dated'),
+      engine: fc.constantFrom('follower', 'session'),
+      chunkBytes: chunkBytesArb,
+      ops: opsArb({ write: 8, partial: 2, rest: 1, rotate: 5, pause: 2, block: 1, settle: 3, restart: 3 }),
+    });
+    await check(arb, async (params) => {
+      const world = await runModel(params, { exact: true });
+      world.lostCount.should.equal(0);
+    }, 40);
   });
 
   it('with copytruncate: nothing corrupted, duplicated or lost (the unread bytes come from the copy)', async function () {
@@ -153,9 +167,9 @@ describe('FileFollower scenarios', function () {
   let world;
   let engine;
 
-  function setup(style, Engine, options = {}) {
+  function setup(style, Engine, options = {}, names = 'numbered') {
     dir = tempDir('follow-scenario-');
-    world = new LogWorld(dir, style);
+    world = new LogWorld(dir, style, names);
     engine = new Engine(world, options);
   }
 
@@ -228,6 +242,25 @@ describe('FileFollower scenarios', function () {
     await world.until(() => !world.openedHook, 'the new file to be opened');
     await finish(world, engine, { exact: true, ordered: true });
   });
+
+  for (const names of ['numbered', 'dated']) {
+    it(`two rotations (${names} names) while stopped: the file between them is read too, once and in order`, async function () {
+      setup('create', FollowerEngine, {}, names);
+      await begin(world, engine);
+      world.writeLines(2);
+      await engine.halt();
+      world.writeLines(1);
+      world.rotate();
+      world.writeLines(2); // a file the stopped follower never saw
+      world.rotate();
+      world.writeLines(1);
+      // Other logs beside it, written last, are no rotations of it.
+      fs.writeFileSync(`${world.path}-errors`, 'another log\n');
+      fs.writeFileSync(`${world.path}-20261127999999.gz`, 'compressed\n');
+      engine.resume();
+      await finish(world, engine, { exact: true, ordered: true });
+    });
+  }
 
   it('restart with the path missing after two rotations: the file between them is read too', async function () {
     setup('create', FollowerEngine);

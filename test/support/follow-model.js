@@ -63,11 +63,16 @@ class LogWorld {
    * @param dir  a fresh temp folder
    * @param style 'create' (rotate by rename) or 'copytruncate': one logrotate
    *              method per file, as logrotate is configured.
+   * @param names 'numbered' (app.log.1, app.log.2, ...: each rotation shifts
+   *              them) or 'dated' (logrotate's dateext: app.log-<stamp>, a
+   *              new name per rotation, never renamed again).
    */
-  constructor(dir, style = 'create') {
+  constructor(dir, style = 'create', names = 'numbered') {
     this.dir = dir;
     this.path = path.join(dir, 'app.log');
     this.style = style;
+    this.names = names;
+    this.rotations = 0;
     this.seq = 0;
     this.gens = [];
     /** text -> line */
@@ -77,7 +82,7 @@ class LogWorld {
     this.fd = null;
     /** A line whose first part is written, its rest not yet. */
     this.partial = null;
-    /** rotated[i] is the file app.log.(i+1): { kind: 'gen', gen } or { kind: 'copy', gen, seg } */
+    /** rotated[i], newest first, is at rotatedPath(i): { kind: 'gen', gen } or { kind: 'copy', gen, seg } */
     this.rotated = [];
     /** Incremented per follower instance (restart, crash). */
     this.epoch = 0;
@@ -177,7 +182,18 @@ class LogWorld {
   fileOf(gen) {
     if (gen === this.atPath) return this.path;
     const i = this.rotated.findIndex((r) => r.kind === 'gen' && r.gen === gen);
-    return i >= 0 ? `${this.path}.${i + 1}` : undefined;
+    return i >= 0 ? this.rotatedPath(i) : undefined;
+  }
+
+  /** The file of rotated[i]: app.log.(i+1), or its dated name. */
+  rotatedPath(i) {
+    return this.names === 'dated' ? this.rotated[i].file : `${this.path}.${i + 1}`;
+  }
+
+  /** Where the next rotation puts the file at the path (after shift()). */
+  nextRotatedPath() {
+    this.rotations++;
+    return this.names === 'dated' ? `${this.path}-${20261127000000 + this.rotations}` : `${this.path}.1`;
   }
 
   /** Lines appended to a rotated file by another writer (a late writer that never reopened). */
@@ -197,8 +213,9 @@ class LogWorld {
     return made;
   }
 
-  /** Renames app.log.N to app.log.(N+1), oldest first. */
+  /** Renames app.log.N to app.log.(N+1), oldest first (dated names stay). */
   shift() {
+    if (this.names === 'dated') return;
     for (let i = this.rotated.length; i >= 1; i--) fs.renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
   }
 
@@ -210,8 +227,9 @@ class LogWorld {
     if (!this.fd) return;
     const old = this.atPath;
     this.shift();
-    fs.renameSync(this.path, `${this.path}.1`);
-    this.rotated.unshift({ kind: 'gen', gen: old });
+    const file = this.nextRotatedPath();
+    fs.renameSync(this.path, file);
+    this.rotated.unshift({ kind: 'gen', gen: old, file });
     this.writing = old;
     this.atPath = null;
     this.completePartial();
@@ -230,8 +248,9 @@ class LogWorld {
     const seg = gen.segs.length - 1;
     this.unname(gen);
     this.shift();
-    fs.copyFileSync(this.path, `${this.path}.1`);
-    this.rotated.unshift({ kind: 'copy', gen, seg });
+    const file = this.nextRotatedPath();
+    fs.copyFileSync(this.path, file);
+    this.rotated.unshift({ kind: 'copy', gen, seg, file });
     fs.ftruncateSync(this.fd, 0);
     // The follower finds the copy by the head of the file: only if it knew it.
     // While no follower runs, the resume points decide (see beginEpoch).
