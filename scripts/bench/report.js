@@ -147,6 +147,9 @@ function sections(results) {
             ['throughput', `${M(d.rate)} lines/s`],
             [`CPU with all ${d.files} files idle for ${d.idle.seconds} s`, `${PCT(d.idle.cpuPercent)} of one core`],
             ['peak RSS of the Node-RED process', MB(d.idle.peakMB)],
+            ...(d.idle.baselinePercent === undefined
+              ? []
+              : [[`CPU of a Node-RED with no dir-watch (only the measuring flow), idle for ${d.idle.seconds} s`, `${PCT(d.idle.baselinePercent)} of one core`]]),
           ],
     });
   }
