@@ -100,6 +100,21 @@ async function runDirWatch(ctx) {
     await sub.stop().catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  // The same measure of a Node-RED with only the measuring flow: what the
+  // runtime itself (and the machine's accounting) costs when idle.
+  if (idle) {
+    const empty = await startSubject({ name: 'idle-baseline', flows: emptyFlow(), packDir, verbose: s.verbose, tmp });
+    try {
+      await sleep(3000);
+      const c0 = empty.cpuSeconds();
+      const w0 = Date.now();
+      await sleep(s.dirIdleSeconds * 1000);
+      idle.baselinePercent = (100 * (empty.cpuSeconds() - c0)) / ((Date.now() - w0) / 1000);
+      log(`  idle Node-RED without dir-watch: ${idle.baselinePercent.toFixed(2)}% of one core over ${s.dirIdleSeconds} s`);
+    } finally {
+      await empty.stop().catch(() => undefined);
+    }
+  }
   return {
     files: s.dirFiles,
     lines: total,

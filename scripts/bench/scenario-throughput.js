@@ -87,7 +87,7 @@ async function runThroughput(ctx) {
       for (const subj of subjects) {
         const r = await measure(subj, burst, { log });
         record(subj.name, r);
-        line.push(`${subj.name} ${(r.rate / 1e6).toFixed(2)}M/s`);
+        line.push(`${subj.name} ${((r.drainRate === undefined ? r.rate : r.drainRate) / 1e6).toFixed(2)}M/s`);
         await sleep(300);
       }
       log(`  run ${run}/${s.runs}: ${line.join(', ')}`);

@@ -85,7 +85,7 @@ interface Followed {
   /** session.start(): a stop must wait for it, or the session starts reading after its stop. */
   started: Promise<void>;
   lastActive: number;
-  /** Polls skipped while idle: the back-off step. */
+  /** Polls skipped while idle, plus one: the back-off step. */
   idlePolls: number;
   skip: number;
 }
@@ -93,7 +93,14 @@ interface Followed {
 const MIN_CREDIT_PER_FILE = 1000;
 /** Identities of files read, remembered across restarts (the oldest go first). */
 const MAX_SEEN = 4096;
+/** Most polls an idle file skips between checks (polls are all there is without file events). */
 const MAX_POLL_BACKOFF = 8;
+/**
+ * The same while file events arrive: the poll is then only a safety net for
+ * an event lost, and with a thousand idle files each check (a stat) is what
+ * the idle process costs.
+ */
+const MAX_POLL_BACKOFF_WITH_EVENTS = 32;
 /** A file that vanished is let go after this long without coming back. */
 const FORGET_AFTER_MS = 10_000;
 
@@ -397,14 +404,19 @@ export class DirectoryTail {
 
   /** The safety net: stat followed files, less often the longer they idle. */
   private poll(): void {
+    const maxBackoff = this.mode === 'events' ? MAX_POLL_BACKOFF_WITH_EVENTS : MAX_POLL_BACKOFF;
     const due: [string, Followed][] = [];
     for (const entry of this.followed) {
       const f = entry[1];
+      // Events just stopped arriving: no skip longer than polling alone allows.
+      if (f.skip >= maxBackoff) f.skip = maxBackoff - 1;
       if (f.skip > 0) {
         f.skip--;
         continue;
       }
-      f.idlePolls = Math.min(f.idlePolls + 1, MAX_POLL_BACKOFF);
+      // Without events every poll counts, and the back-off grows by one poll;
+      // with them it doubles (a file idle for a while is checked rarely soon).
+      f.idlePolls = this.mode === 'events' ? Math.min(Math.max(1, 2 * f.idlePolls), maxBackoff) : Math.min(f.idlePolls + 1, maxBackoff);
       f.skip = f.idlePolls - 1;
       due.push(entry);
     }

@@ -262,5 +262,17 @@ export class Discovery {
 /** A glob without "/" is matched against the file name, one with "/" against the relative path. */
 function matchesAny(rel: string, globs: string[]): boolean {
   const name = rel.slice(rel.lastIndexOf('/') + 1);
-  return globs.some((glob) => micromatch.isMatch(glob.includes('/') ? rel : name, glob, { dot: true }));
+  return globs.some((glob) => matcherOf(glob)(glob.includes('/') ? rel : name));
+}
+
+/** Compiled globs: every rescan matches every file name, and compiling is most of a match's cost. */
+const matchers = new Map<string, (text: string) => boolean>();
+
+function matcherOf(glob: string): (text: string) => boolean {
+  let matcher = matchers.get(glob);
+  if (!matcher) {
+    matcher = micromatch.matcher(glob, { dot: true });
+    matchers.set(glob, matcher);
+  }
+  return matcher;
 }

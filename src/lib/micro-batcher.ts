@@ -66,11 +66,17 @@ interface Group {
   abandoned: boolean;
 }
 
-/** Groups and how many of their records are in the open batch. */
-type Share = [Group, number];
+/**
+ * The groups with records in a batch, and how many records each has there
+ * (two parallel arrays: no allocation per group, which may be one message).
+ */
+interface Shares {
+  groups: Group[];
+  counts: number[];
+}
 
 /** A full batch set aside while held (it gets its seq when sent), with its shares. */
-type HeldBatch<T> = Omit<Batch<T>, 'seq'> & { shares: Share[] };
+type HeldBatch<T> = Omit<Batch<T>, 'seq'> & { shares: Shares };
 
 export interface Clock {
   now(): number;
@@ -94,7 +100,7 @@ const MAX_SPREAD = 8192;
 export class MicroBatcher<T> {
   private records: T[] = [];
   private bytes = 0;
-  private shares: Share[] = [];
+  private shares: Shares = { groups: [], counts: [] };
   private start = 0;
   private end = 0;
   private topic: string | undefined;
@@ -157,7 +163,26 @@ export class MicroBatcher<T> {
     }
   }
 
-  private take(items: readonly T[], from: number, to: number, bytes: number, group: Group, topic: string | undefined): void {
+  /**
+   * Adds one record, as `add([record], options)` does, without the array and
+   * the slice (one message per line is the common case, and the costly one).
+   */
+  addOne(record: T, options: AddOptions = {}): void {
+    if (this.options.maxBytes > 0) {
+      this.add([record], options);
+      return;
+    }
+    const group: Group = { remaining: 1, onSettled: options.onSettled, replayable: options.replayable, abandoned: false };
+    this.open(options.topic);
+    this.records.push(record);
+    this.bytes += options.bytes !== undefined ? options.bytes : sizeOf(record);
+    this.shares.groups.push(group);
+    this.shares.counts.push(1);
+    if (this.records.length >= this.options.maxSize) this.full('size');
+  }
+
+  /** Notes the arrival of records (the batch's first starts it). */
+  private open(topic: string | undefined): void {
     const now = this.clock.now();
     if (this.records.length === 0) {
       this.start = now;
@@ -168,6 +193,10 @@ export class MicroBatcher<T> {
       this.mixedTopics = true;
     }
     this.end = now;
+  }
+
+  private take(items: readonly T[], from: number, to: number, bytes: number, group: Group, topic: string | undefined): void {
+    this.open(topic);
     // Whole slices where possible: an array of lines costs a copy, not a push per line.
     if (this.records.length === 0) {
       this.records = items.slice(from, to);
@@ -177,9 +206,13 @@ export class MicroBatcher<T> {
       for (let i = from; i < to; i++) this.records.push(items[i]);
     }
     this.bytes += bytes;
-    const last = this.shares[this.shares.length - 1];
-    if (last && last[0] === group) last[1] += to - from;
-    else this.shares.push([group, to - from]);
+    const { groups, counts } = this.shares;
+    const last = groups.length - 1;
+    if (last >= 0 && groups[last] === group) counts[last] += to - from;
+    else {
+      groups.push(group);
+      counts.push(to - from);
+    }
   }
 
   /** Sends the open batch now, if it has records. While held, keeps it. */
@@ -218,7 +251,7 @@ export class MicroBatcher<T> {
     this.sentBatches++;
     this.sentRecords += batch.count;
     const settleBatch: BatchSettler = (abandonReplayable) => {
-      if (abandonReplayable) for (const [group] of shares) if (group.replayable?.()) group.abandoned = true;
+      if (abandonReplayable) for (const group of shares.groups) if (group.replayable?.()) group.abandoned = true;
       settle(shares, 'sent');
     };
     // The caller may settle later, once it knows the batch was delivered.
@@ -247,17 +280,17 @@ export class MicroBatcher<T> {
   abandonReplayable(): number {
     if (this.records.length === 0) return 0;
     const keptRecords: T[] = [];
-    const keptShares: Share[] = [];
-    const abandoned: Share[] = [];
+    const keptShares: Shares = { groups: [], counts: [] };
+    const abandoned: Shares = { groups: [], counts: [] };
     let at = 0;
-    for (const share of this.shares) {
-      const [group, count] = share;
-      if (group.replayable?.()) {
-        abandoned.push(share);
-      } else {
-        for (let i = at; i < at + count; i++) keptRecords.push(this.records[i]);
-        keptShares.push(share);
-      }
+    const { groups, counts } = this.shares;
+    for (let s = 0; s < groups.length; s++) {
+      const group = groups[s];
+      const count = counts[s];
+      const to = group.replayable?.() ? abandoned : keptShares;
+      if (to === keptShares) for (let i = at; i < at + count; i++) keptRecords.push(this.records[i]);
+      to.groups.push(group);
+      to.counts.push(count);
       at += count;
     }
     const abandonedCount = this.records.length - keptRecords.length;
@@ -265,18 +298,18 @@ export class MicroBatcher<T> {
     this.shares = keptShares;
     if (keptRecords.length === 0) this.takeOpenBatch();
     else this.bytes = Math.round((this.bytes * keptRecords.length) / (keptRecords.length + abandonedCount));
-    for (const [group] of abandoned) group.abandoned = true;
+    for (const group of abandoned.groups) group.abandoned = true;
     settle(abandoned, 'abandoned');
     return abandonedCount;
   }
 
-  private takeOpenBatch(): Share[] {
+  private takeOpenBatch(): Shares {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     const shares = this.shares;
     this.records = [];
     this.bytes = 0;
-    this.shares = [];
+    this.shares = { groups: [], counts: [] };
     return shares;
   }
 
@@ -310,9 +343,10 @@ export class MicroBatcher<T> {
   }
 }
 
-function settle(shares: Share[], outcome: SettleOutcome): void {
-  for (const [group, count] of shares) {
-    group.remaining -= count;
+function settle({ groups, counts }: Shares, outcome: SettleOutcome): void {
+  for (let s = 0; s < groups.length; s++) {
+    const group = groups[s];
+    group.remaining -= counts[s];
     if (group.remaining === 0) group.onSettled?.(group.abandoned ? 'abandoned' : outcome);
   }
 }

@@ -474,4 +474,37 @@ describe('MicroBatcher', function () {
       );
     });
   });
+  describe('addOne', function () {
+    /** Runs the same operations with add([record]) and with addOne(record); returns what each emitted and settled. */
+    function both(ops, options) {
+      return ['add', 'addOne'].map((way) => {
+        const clock = new FakeClock();
+        const out = [];
+        const settled = [];
+        const b = new MicroBatcher(options, (batch) => out.push({ ...batch }), clock);
+        ops.forEach(([kind, record, topic], i) => {
+          if (kind === 'tick') return clock.advance(record);
+          const opts = { topic, onSettled: (outcome) => settled.push([i, outcome]) };
+          if (way === 'add') b.add([record], opts);
+          else b.addOne(record, opts);
+        });
+        b.flush('close');
+        return { out, settled };
+      });
+    }
+
+    it('batches, sizes, times and settles one record as add([record]) does', function () {
+      fc.assert(
+        fc.property(
+          fc.array(fc.oneof(fc.tuple(fc.constant('rec'), fc.string(), fc.constantFrom(undefined, 'a', 'b')), fc.tuple(fc.constant('tick'), fc.nat(3000))), { maxLength: 60 }),
+          fc.integer({ min: 1, max: 7 }),
+          fc.constantFrom(0, 10),
+          (ops, maxSize, maxBytes) => {
+            const [viaAdd, viaAddOne] = both(ops, { intervalMs: 1000, maxSize, maxBytes });
+            should(viaAddOne).eql(viaAdd);
+          },
+        ),
+      );
+    });
+  });
 });

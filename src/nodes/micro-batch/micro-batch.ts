@@ -4,10 +4,10 @@
  * records, calls done() when a message's records have left, and settles
  * the delivery tickets of file-tail nodes wired before it.
  */
-import type { NodeAPI, Node, NodeDef, NodeMessage, DoneFn } from '../shared/red';
+import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus, DoneFn } from '../shared/red';
 import { compactCount, numberOr, readTypedNumber } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import type { Batch, BatchSettler } from '../../lib/micro-batcher';
+import type { AddOptions, Batch, BatchSettler } from '../../lib/micro-batcher';
 import { asTicket, deliveryLedger } from '../../lib/delivery-ledger';
 import { isStopping, watchStops } from '../shared/stop-plan';
 import { sendWatched } from '../shared/delivery-watch';
@@ -73,12 +73,15 @@ export default function register(RED: NodeAPI): void {
       return 'deferred';
     }
 
+    /** Formatted only when the status is really shown (one function, not one per message). */
+    function currentStatus(): NodeStatus {
+      if (batcher.engaged) return { fill: 'yellow', shape: 'dot', text: RED._('micro-batch.status.paused', { count: compactCount(batcher.pending) }) };
+      if (batcher.pending > 0) return { fill: 'blue', shape: 'dot', text: RED._('micro-batch.status.pending', { count: compactCount(batcher.pending) }) };
+      return { fill: 'green', shape: 'dot', text: RED._('micro-batch.status.sent', { count: compactCount(batcher.sentBatches) }) };
+    }
+
     function showStatus(): void {
-      status.show(() => {
-        if (batcher.engaged) return { fill: 'yellow', shape: 'dot', text: RED._('micro-batch.status.paused', { count: compactCount(batcher.pending) }) };
-        if (batcher.pending > 0) return { fill: 'blue', shape: 'dot', text: RED._('micro-batch.status.pending', { count: compactCount(batcher.pending) }) };
-        return { fill: 'green', shape: 'dot', text: RED._('micro-batch.status.sent', { count: compactCount(batcher.sentBatches) }) };
-      });
+      status.show(currentStatus);
     }
 
     // While the kill switch is engaged nothing is sent; records wait, in order.
@@ -88,6 +91,23 @@ export default function register(RED: NodeAPI): void {
       showStatus();
     });
     for (const kept of handover.take<KeptRecords<unknown>[]>(node.id) ?? []) batcher.add(kept.records, { topic: kept.topic });
+
+    /**
+     * A stopping file-tail reads unsent lines again when it restarts. One
+     * function per source (the "line" output sends a message per line, all
+     * from the same few sources), not one per message.
+     */
+    const replayables = new Map<string, () => boolean>();
+    function replayableFrom(source: string): () => boolean {
+      let replayable = replayables.get(source);
+      if (!replayable) {
+        if (replayables.size >= 1000) replayables.clear(); // sources come and go with redeploys
+        const nodeId = sourceNodeId(source);
+        replayable = () => source === stoppingSource || isStopping(nodeId);
+        replayables.set(source, replayable);
+      }
+      return replayable;
+    }
 
     node.on('input', (msg: NodeMessage, _send, done: DoneFn) => {
       if (msg.reset !== undefined) {
@@ -102,23 +122,23 @@ export default function register(RED: NodeAPI): void {
         done();
         return;
       }
-      const records = Array.isArray(msg.payload) && !keepArrays ? (msg.payload as unknown[]) : [msg.payload];
       const ticket = asTicket(msg._ingest);
       const file = msg.file as { offset?: unknown; end?: unknown } | undefined;
       const knownBytes = file && typeof file.offset === 'number' && typeof file.end === 'number' ? file.end - file.offset : undefined;
-      batcher.add(records, {
+      const options: AddOptions = {
         topic: typeof msg.topic === 'string' ? msg.topic : undefined,
         bytes: knownBytes,
-        // A stopping file-tail reads unsent lines again when it restarts.
-        replayable: ticket ? () => ticket.source === stoppingSource || isStopping(sourceNodeId(ticket.source)) : undefined,
-        onSettled: (outcome) => {
-          if (ticket) {
-            if (outcome === 'abandoned') deliveryLedger.abandon(ticket);
-            else deliveryLedger.settle(ticket);
-          }
-          done();
-        },
-      });
+        replayable: ticket ? replayableFrom(ticket.source) : undefined,
+        onSettled: ticket
+          ? (outcome) => {
+              if (outcome === 'abandoned') deliveryLedger.abandon(ticket);
+              else deliveryLedger.settle(ticket);
+              done();
+            }
+          : () => done(),
+      };
+      if (Array.isArray(msg.payload) && !keepArrays) batcher.add(msg.payload as unknown[], options);
+      else batcher.addOne(msg.payload, options);
       if (maxBuffered > 0 && batcher.pending >= maxBuffered) batcher.flush('size');
       showStatus();
     });

@@ -26,7 +26,9 @@ function install(RED: NodeAPI): boolean {
   if (!RED.hooks) return false;
   if (installedOn === RED.hooks) return true;
   installedOn = RED.hooks;
+  // Runs for every message the runtime delivers: with no batch waiting it returns at once.
   RED.hooks.add(HOOK, (event: ReceiveEvent) => {
+    if (waiting.size === 0) return;
     const id = event.msg?.[DELIVERY];
     if (typeof id !== 'number') return;
     const report = waiting.get(id);

@@ -51,9 +51,15 @@ interface BatcherNode extends Node {
 /** Lines in flight to batchers before reading waits, at the least. */
 const MIN_CREDIT_LINES = 20_000;
 
+/** What file-tail adds to msg.file: how often the file was rotated and truncated so far. */
+export interface FileCounts {
+  rotations: number;
+  truncations: number;
+}
+
 export interface LineOutput {
   /** The messages for a chunk of lines, all carrying its ticket. */
-  messages(chunk: LineChunk, ticket: Ticket, extra?: Record<string, unknown>): NodeMessage[];
+  messages(chunk: LineChunk, ticket: Ticket, counts?: FileCounts): NodeMessage[];
   /** Acknowledgements a chunk's messages will get (micro-batch nodes wired after this one). */
   acksPerChunk(chunk: LineChunk): number;
   /** Lines allowed in flight unacknowledged. */
@@ -74,25 +80,29 @@ export function lineOutput(RED: NodeAPI, def: NodeDef, output: Output, port = 0)
   }
 
   return {
-    messages(chunk, ticket, extra = {}) {
+    messages(chunk, ticket, counts) {
       const inode = chunk.identity.ino;
+      const path = chunk.path;
       if (output === 'lines') {
-        return [
-          {
-            topic: chunk.path,
-            payload: chunk.lines,
-            file: { path: chunk.path, offset: chunk.start, end: chunk.end, lines: chunk.lines.length, inode, ...extra },
-            _ingest: ticket,
-          },
-        ];
+        const file = counts
+          ? { path, offset: chunk.start, end: chunk.end, lines: chunk.lines.length, inode, rotations: counts.rotations, truncations: counts.truncations }
+          : { path, offset: chunk.start, end: chunk.end, lines: chunk.lines.length, inode };
+        return [{ topic: path, payload: chunk.lines, file, _ingest: ticket }];
       }
+      // One message per line: a plain loop, literals of one shape (no spread or map per line).
+      const lines = chunk.lines;
       const ends = chunk.lineEnds ?? [];
-      return chunk.lines.map((line, i) => ({
-        topic: chunk.path,
-        payload: line,
-        file: { path: chunk.path, offset: i === 0 ? chunk.start : ends[i - 1], end: ends[i], lines: 1, inode, ...extra },
-        _ingest: ticket,
-      }));
+      const messages: NodeMessage[] = new Array(lines.length);
+      let offset = chunk.start;
+      for (let i = 0; i < lines.length; i++) {
+        const end = ends[i];
+        const file = counts
+          ? { path, offset, end, lines: 1, inode, rotations: counts.rotations, truncations: counts.truncations }
+          : { path, offset, end, lines: 1, inode };
+        messages[i] = { topic: path, payload: lines[i], file, _ingest: ticket };
+        offset = end;
+      }
+      return messages;
     },
     acksPerChunk: (chunk) => batchers().batchers * (output === 'line' ? chunk.lines.length : 1),
     creditLines: () => batchers().credit,

@@ -62,6 +62,12 @@ export class SwitchedBatcher<T> {
     this.waitingRecords += items.length;
   }
 
+  /** One record, as `add([record], options)`, without the array while not engaged. */
+  addOne(item: T, options: AddOptions = {}): void {
+    if (!this.held) this.batcher.addOne(item, options);
+    else this.add([item], options);
+  }
+
   /** Sends the open batch now; while engaged, sends nothing. */
   flush(reason: FlushReason): boolean {
     return this.batcher.flush(reason);
