@@ -154,7 +154,6 @@ export class FileReader {
     // chunks, chunks are read without a stat each. A short read (the file
     // shrank meanwhile) ends that (-1: unknown); the next stat tells what happened.
     let known = -1;
-    let passReads = 0;
     // In a backlog the next chunk is read while this one is split and
     // delivered, so the event loop does not wait for the thread pool between
     // chunks. Each chunk's head check still comes after its own read.
@@ -222,14 +221,10 @@ export class FileReader {
           if (shared) returnBuffer(shared);
         }
         if (result.lines.length > 0) await deliver(this.chunk(result));
-        // One read took all the stat showed: a few lines appended, the usual
-        // wake-up of a file written line by line. Then that is the end (what
-        // is written since raises a change event, or the next poll finds it),
-        // without another stat's round trip. After a longer pass the file may
-        // still be growing (one large write raises its event only once done):
-        // the loop stats again and keeps up with it.
-        passReads++;
-        if (known === 0 && passReads === 1) return 'end';
+        // No shortcut to 'end' after a read that took all the stat showed: the
+        // stat that ends the pass is what notices a truncation (and a
+        // copytruncate) that came meanwhile; without it a line written after
+        // one was never read (the model tests found this).
         // Each chunk gets its own turn of the event loop: a backlog never keeps
         // timers, I/O and the HTTP server waiting for long.
         await nextTurn();
