@@ -21,7 +21,7 @@ import type { LineChunk, SplitterSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
 import type { Ticket } from './delivery-ledger';
 import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
-import type { FileSnapshot, LastError } from './file-snapshot';
+import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 
 export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error';
 
@@ -143,8 +143,9 @@ export class DirectoryTail {
       },
       error: (err, where) => {
         const reason = err.code === 'EACCES' || err.code === 'EPERM' ? 'denied' : 'read';
-        this.lastError = { reason, code: err.code ?? 'EUNKNOWN', message: err.message, at: new Date().toISOString() };
-        hooks.error({ path: where, reason, code: err.code ?? 'EUNKNOWN', message: err.message });
+        const error: FollowerError = { path: where, reason, code: err.code ?? 'EUNKNOWN', message: err.message };
+        this.lastError = lastErrorAt(error);
+        hooks.error(error);
         hooks.event({ event: 'error', path: where, detail: { code: err.code, message: err.message } });
       },
     });

@@ -14,6 +14,11 @@ export interface LastError {
   at: string;
 }
 
+/** A LastError for `error`, noted at `at` (ms since the epoch). */
+export function lastErrorAt(error: { reason: string; code: string; message: string }, at = Date.now()): LastError {
+  return { reason: error.reason, code: error.code, message: error.message, at: new Date(at).toISOString() };
+}
+
 export interface FileSnapshot {
   path: string;
   /** `closed`: closed for the open-file limit (dir-watch), positions kept. */

@@ -11,7 +11,7 @@
 import type { Stats } from 'node:fs';
 import { type FileIdentity } from './file-identity';
 import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
-import type { FileSnapshot, LastError } from './file-snapshot';
+import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import type { LineChunk } from './file-reader';
 import { DeliveryTracker, deliveryLedger, type Ticket } from './delivery-ledger';
 import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
@@ -101,7 +101,7 @@ export class TailSession {
       },
       notice: (n) => this.onNotice(n),
       error: (e) => {
-        this.stats.lastError = { reason: e.reason, code: e.code, message: e.message, at: new Date().toISOString() };
+        this.stats.lastError = lastErrorAt(e);
         this.hooks.error(e);
       },
     });

@@ -6,7 +6,7 @@
  * listing asks each source for its engine's snapshot at that moment: nothing
  * is collected or sent while nobody looks.
  */
-import type { FileSnapshot, LastError } from '../../lib/file-snapshot';
+import { type FileSnapshot, type LastError, lastErrorAt } from '../../lib/file-snapshot';
 import type { KillSwitch } from '../../lib/kill-switch';
 import { RateMeter } from '../../lib/rate-meter';
 import type { Node, NodeDef } from './red';
@@ -116,7 +116,7 @@ export const sourceRegistry = {
         view = source.view();
       } catch (err) {
         // One broken source must not hide the others.
-        view = { state: 'error', files: [], lastError: { reason: 'read', code: 'EUNKNOWN', message: String(err), at: new Date(now).toISOString() } };
+        view = { state: 'error', files: [], lastError: lastErrorAt({ reason: 'read', code: 'EUNKNOWN', message: String(err) }, now) };
       }
       const files = [...view.files].sort((a, b) => a.path.localeCompare(b.path));
       const rows = files.slice(0, maxFiles).map((file): FileRow => {
