@@ -10,7 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 require('should');
-const { startNodeRed, resolveNodeRedDir, nodeRedInfo } = require('../support/node-red-process');
+const { startNodeRed, resolveNodeRedDir, nodeRedInfo, adminToken } = require('../support/node-red-process');
 
 const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
 /** bcryptjs from the Node-RED under test (it hashes adminAuth passwords), else this checkout's copy. */
@@ -63,15 +63,7 @@ describe(`log ingest sidebar plugin in a real Node-RED ${nodeRedInfo(nodeRedDir)
     fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  async function token(username) {
-    const res = await fetch(`${nr.url}auth/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '', username, password: PASSWORD }),
-    });
-    res.status.should.equal(200, `token for ${username}`);
-    return (await res.json()).access_token;
-  }
+  const token = (username) => adminToken(nr, username, PASSWORD);
 
   const get = (url, bearer, accept = 'application/json') =>
     fetch(`${nr.url}${url}`, { headers: { Accept: accept, ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}) } });

@@ -12,17 +12,8 @@ const { DirectoryTail } = require('../../dist/lib/directory-tail');
 const { deliveryLedger } = require('../../dist/lib/delivery-ledger');
 const { RateMeter } = require('../../dist/lib/rate-meter');
 
-const BASE_OPTIONS = {
-  startAt: 'beginning',
-  idleFlushMs: 0,
-  pollIntervalMs: 20,
-  rotateWaitMs: 50,
-  encoding: 'utf8',
-  delimiter: '\n',
-  maxLineBytes: 0,
-  longLines: 'cut',
-  trackLineEnds: false,
-};
+// The follower settings of the model tests: fast polls, short rotate wait.
+const { BASE_OPTIONS } = require('../support/follow-model');
 
 let sessions = 0;
 

@@ -430,8 +430,20 @@ function newId() {
   return crypto.randomBytes(8).toString('hex');
 }
 
+/** An admin API access token for a user of the instance's adminAuth (fails the test if refused). */
+async function adminToken(nr, username, password) {
+  const res = await fetch(`${nr.url}auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '', username, password }),
+  });
+  if (res.status !== 200) throw new Error(`token for ${username}: HTTP ${res.status}`);
+  return (await res.json()).access_token;
+}
+
 module.exports = {
   REPO_ROOT,
+  adminToken,
   startNodeRed,
   connectComms,
   decodeDebug,
