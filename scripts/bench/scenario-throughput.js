@@ -36,7 +36,6 @@ async function runThroughput(ctx) {
   const N = s.lines;
   log(`\n[1/4] throughput: ${N.toLocaleString('en-US')} lines of 100 bytes appended at once, ${s.runs} runs`);
   const burst = makeLines(N);
-  const warm = makeLines(Math.min(20 * s.batchSize, N));
   const subjects = [];
   const results = {};
   const record = (name, value) => (results[name] ||= []).push(value);
@@ -79,8 +78,9 @@ async function runThroughput(ctx) {
     subjects.push({ name: 'read-split', file: path.join(dir, 'read-split.log'), kind: 'loop' });
     fs.writeFileSync(subjects[subjects.length - 1].file, '');
 
-    // Warm-up: every reader handles a first block of lines before the timed runs.
-    for (const subj of subjects) await measure(subj, warm, { log: null });
+    // Warm-up: every subject handles one whole untimed burst first, so the
+    // runs measure code V8 has compiled (see docs/BENCHMARKS.md).
+    for (const subj of subjects) await measure(subj, burst, { log: null });
 
     for (let run = 1; run <= s.runs; run++) {
       const line = [];

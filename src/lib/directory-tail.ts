@@ -17,7 +17,7 @@ import { Discovery, type DiscoveryMode, type DiscoveryOptions } from './discover
 import { TailSession, type TailSessionOptions } from './tail-session';
 import type { FileIdentity } from './file-identity';
 import { hasSameHead } from './file-identity';
-import type { LineChunk, SplitterSettings } from './file-reader';
+import type { LineChunk, ReaderSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
 import type { Ticket } from './delivery-ledger';
 import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
@@ -31,7 +31,7 @@ export interface FileEvent {
   detail?: Record<string, unknown>;
 }
 
-export interface DirectoryTailOptions extends SplitterSettings {
+export interface DirectoryTailOptions extends ReaderSettings {
   /** Names this tail in delivery tickets and checkpoint keys. */
   id: string;
   discovery: DiscoveryOptions;

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { type FileIdentity, HEAD_BYTES, identify } from './file-identity';
-import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type SplitterSettings } from './file-reader';
+import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type ReaderSettings } from './file-reader';
 import { findCopy, findFileByIdentity, findNewerRotations } from './sibling-search';
 import type { SplitterEvent } from './line-splitter';
 
@@ -28,7 +28,7 @@ export interface ResumePoint {
   offset: number;
 }
 
-export interface FollowerOptions extends SplitterSettings {
+export interface FollowerOptions extends ReaderSettings {
   path: string;
   /** Where to start in a file that exists when following begins. */
   startAt: StartAt;

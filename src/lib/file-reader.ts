@@ -4,10 +4,12 @@
  * the follower decides which files to read and when.
  */
 import { createHash } from 'node:crypto';
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { HEAD_BYTES, type FileIdentity, identify } from './file-identity';
 import { LineSplitter, type LineSplitterOptions, type SplitResult, type SplitterEvent } from './line-splitter';
+import { InlineReads, suitsInlineReads } from './inline-reads';
 
 /** Lines read from one file, with where they lie in it. */
 export interface LineChunk {
@@ -26,6 +28,11 @@ export interface LineChunk {
 export type ReadOutcome = 'end' | 'truncated' | 'halted';
 
 export type SplitterSettings = Omit<LineSplitterOptions, 'startOffset'>;
+
+export interface ReaderSettings extends SplitterSettings {
+  /** Read inline where that suits the file (see inline-reads); false: always on the thread pool. */
+  inlineReads?: boolean;
+}
 
 /**
  * Reads of 128 KiB. Larger is slower in Node-RED: on a 1 GiB backlog, 1 MiB
@@ -65,6 +72,18 @@ function returnBuffer(buffer: Buffer): void {
   sharedBuffers.free.push(buffer);
 }
 
+/**
+ * One buffer for every inline read: an inline read is split before anything
+ * else runs (no await between the read, its head check and the split), so
+ * no two readers ever use it at once, and a thousand files cost no buffer each.
+ */
+let inlineScratch: Buffer | undefined;
+
+function inlineBuffer(size: number): Buffer {
+  if (!inlineScratch || inlineScratch.length < size) inlineScratch = Buffer.allocUnsafe(size);
+  return inlineScratch;
+}
+
 export class FileReader {
   private splitter: LineSplitter;
   private readonly chunkBytes: number;
@@ -82,17 +101,21 @@ export class FileReader {
   private head: Buffer | undefined;
   private headOf: FileIdentity | undefined;
   private readonly headScratch = Buffer.allocUnsafe(HEAD_BYTES);
+  private readonly inlineAllowed: boolean;
+  /** Decided on the first read (it asks the file system). */
+  private reads: InlineReads | undefined;
 
   constructor(
     readonly path: string,
     private readonly handle: FileHandle,
     public identity: FileIdentity,
-    settings: SplitterSettings,
+    settings: ReaderSettings,
     startOffset: number,
     chunkBytes: number = DEFAULT_CHUNK_BYTES,
   ) {
     this.chunkBytes = Math.max(1, chunkBytes);
     this.splitter = new LineSplitter({ ...settings, startOffset });
+    this.inlineAllowed = settings.inlineReads !== false;
   }
 
   /** Offset up to which every byte has become a line (or was dropped). */
@@ -124,9 +147,13 @@ export class FileReader {
    * stat: a file now shorter than the head reads short).
    */
   async headUnchanged(): Promise<boolean> {
+    if (this.identity.headLength === 0) return true;
+    return this.sameWholeHead(await this.readHead(this.identity.headLength));
+  }
+
+  /** headUnchanged's verdict on a head just read into headScratch (`read` bytes). */
+  private sameWholeHead(read: number): boolean {
     const known = this.identity;
-    if (known.headLength === 0) return true;
-    const read = await this.readHead(known.headLength);
     if (read < known.headLength) return false;
     const now = this.headScratch.subarray(0, known.headLength);
     if (this.headOf === known && this.head) return now.equals(this.head);
@@ -158,6 +185,7 @@ export class FileReader {
     // delivered, so the event loop does not wait for the thread pool between
     // chunks. Each chunk's head check still comes after its own read.
     let ahead: { at: number; buffer: Buffer; read: Promise<{ bytesRead: number }> } | undefined;
+    const reads = (this.reads ??= new InlineReads(this.inlineAllowed && (await suitsInlineReads(this.path))));
     try {
       for (;;) {
         if (!keepGoing()) return 'halted';
@@ -180,6 +208,27 @@ export class FileReader {
           // Nothing new to read; the head still grows with the file until it is full.
           const headCanGrow = this.identity.headLength < HEAD_BYTES && this.lastSize > this.identity.headLength;
           return !headCanGrow || (await this.checkHead(this.splitter.position)) ? 'end' : 'truncated';
+        }
+        if (reads.inline) {
+          // Back from the thread pool with a read ahead under way: let it end unused.
+          if (ahead) ahead = await dropRead(ahead);
+          // Read, head check and split with no await between (see inlineBuffer).
+          const buffer = inlineBuffer(this.chunkBytes);
+          const from = this.splitter.position;
+          const bytesRead = reads.read(() => readSync(this.handle.fd, buffer, 0, want, from));
+          if (bytesRead < want) {
+            known = -1;
+            if (bytesRead === 0) {
+              if (unchecked) continue;
+              return 'end';
+            }
+          } else known -= bytesRead;
+          const bytes = buffer.subarray(0, bytesRead);
+          if (!this.checkHeadInline(reads, from, bytes)) return 'truncated';
+          const result = this.splitter.push(bytes);
+          if (result.lines.length > 0) await deliver(this.chunk(result));
+          await nextTurn();
+          continue;
         }
         let shared: Buffer | undefined;
         let reading: Promise<{ bytesRead: number }>;
@@ -230,12 +279,8 @@ export class FileReader {
         await nextTurn();
       }
     } finally {
-      if (ahead) {
-        // Stopped with a read under way: it must end before its buffer is lent again.
-        const { buffer, read } = ahead;
-        await read.catch(() => undefined);
-        returnBuffer(buffer);
-      }
+      // Stopped with a read under way: it must end before its buffer is lent again.
+      if (ahead) await dropRead(ahead);
     }
   }
 
@@ -255,11 +300,26 @@ export class FileReader {
    * delivered (an empty head matches any file) would resume another file.
    */
   private async checkHead(from: number, chunk?: Buffer): Promise<boolean> {
+    return this.headHolds(await this.readHead(this.headBytesToCheck()), from, chunk);
+  }
+
+  /** checkHead with an inline read of the head. */
+  private checkHeadInline(reads: InlineReads, from: number, chunk: Buffer): boolean {
+    const length = this.headBytesToCheck();
+    return this.headHolds(reads.read(() => readSync(this.handle.fd, this.headScratch, 0, length, 0)), from, chunk);
+  }
+
+  /** A whole head is compared as it is; a growing one is read as far as it may reach. */
+  private headBytesToCheck(): number {
+    return this.identity.headLength >= HEAD_BYTES ? this.identity.headLength : HEAD_BYTES;
+  }
+
+  /** checkHead's verdict on `read` bytes of the head just read into headScratch. */
+  private headHolds(read: number, from: number, chunk?: Buffer): boolean {
     const known = this.identity;
-    if (known.headLength >= HEAD_BYTES) return this.headUnchanged();
+    if (known.headLength >= HEAD_BYTES) return this.sameWholeHead(read);
     const readTo = from + (chunk?.length ?? 0);
     const need = Math.max(known.headLength, Math.min(HEAD_BYTES, readTo));
-    const read = await this.readHead(HEAD_BYTES);
     if (read < need) return false;
     const head = this.headScratch;
     const knownHead = head.subarray(0, known.headLength);
@@ -315,6 +375,13 @@ export class FileReader {
       identity: this.identity,
     };
   }
+}
+
+/** Waits for a read ahead that will not be used, and gives its buffer back. */
+async function dropRead(ahead: { buffer: Buffer; read: Promise<unknown> }): Promise<undefined> {
+  await ahead.read.catch(() => undefined);
+  returnBuffer(ahead.buffer);
+  return undefined;
 }
 
 function sha256(bytes: Buffer): string {

@@ -37,10 +37,11 @@ function opsArb(weights, maxLength = 24) {
   return fc.array(fc.oneof(...choices), { minLength: 1, maxLength, size: 'max' });
 }
 
-async function runModel({ style, names, engine: kind, chunkBytes, ops }, { exact = false } = {}) {
+async function runModel({ style, names, engine: kind, chunkBytes, reads, ops }, { exact = false } = {}) {
   const dir = tempDir('follow-model-');
   const world = new LogWorld(dir, style, names);
-  const engine = kind === 'session' ? new SessionEngine(world, { chunkBytes }) : new FollowerEngine(world, { chunkBytes });
+  const options = { chunkBytes, inlineReads: reads !== 'threadPool' };
+  const engine = kind === 'session' ? new SessionEngine(world, options) : new FollowerEngine(world, options);
   try {
     await begin(world, engine);
     for (const op of ops) await apply(world, engine, op);
@@ -54,6 +55,8 @@ async function runModel({ style, names, engine: kind, chunkBytes, ops }, { exact
 }
 
 const chunkBytesArb = fc.constantFrom(16, 64, 100, 64 * 1024);
+/** Both ways of reading a chunk (see src/lib/inline-reads). */
+const readsArb = fc.constantFrom('inline', 'threadPool');
 
 // MODEL_RUNS=10 runs ten times as many sequences (for a soak, not for CI).
 const RUNS_SCALE = Number(process.env.MODEL_RUNS) || 1;
@@ -76,6 +79,7 @@ describe('FileFollower against a model of the files it follows', function () {
       style: fc.constant('create'),
       engine: fc.constantFrom('follower', 'session'),
       chunkBytes: chunkBytesArb,
+      reads: readsArb,
       ops: opsArb({ write: 8, partial: 3, rest: 2, rotate: 4, pause: 1, block: 1, settle: 3, restart: 2 }),
     });
     await check(arb, async (params) => {
@@ -90,6 +94,7 @@ describe('FileFollower against a model of the files it follows', function () {
       names: fc.constant('dated'),
       engine: fc.constantFrom('follower', 'session'),
       chunkBytes: chunkBytesArb,
+      reads: readsArb,
       ops: opsArb({ write: 8, partial: 2, rest: 1, rotate: 5, pause: 2, block: 1, settle: 3, restart: 3 }),
     });
     await check(arb, async (params) => {
@@ -103,6 +108,7 @@ describe('FileFollower against a model of the files it follows', function () {
       style: fc.constant('copytruncate'),
       engine: fc.constantFrom('follower', 'session'),
       chunkBytes: chunkBytesArb,
+      reads: readsArb,
       ops: opsArb({ write: 8, partial: 3, rest: 2, copytruncate: 4, pause: 1, block: 1, settle: 3, restart: 2 }),
     });
     await check(arb, async (params) => {
@@ -120,12 +126,14 @@ describe('FileFollower against a model of the files it follows', function () {
         style: fc.constant('create'),
         engine: fc.constantFrom('follower', 'session'),
         chunkBytes: chunkBytesArb,
+        reads: readsArb,
         ops: opsArb({ write: 8, partial: 2, rest: 1, rotate: 3, truncate: 2, delete: 2, recreate: 2, pause: 1, settle: 3, restart: 1 }),
       }),
       fc.record({
         style: fc.constant('copytruncate'),
         engine: fc.constantFrom('follower', 'session'),
         chunkBytes: chunkBytesArb,
+        reads: readsArb,
         ops: opsArb({ write: 8, partial: 2, rest: 1, copytruncate: 3, truncate: 2, delete: 2, recreate: 2, pause: 1, settle: 3, restart: 1 }),
       }),
     );
@@ -140,12 +148,14 @@ describe('FileFollower against a model of the files it follows', function () {
         style: fc.constant('create'),
         engine: fc.constant('session'),
         chunkBytes: chunkBytesArb,
+        reads: readsArb,
         ops: opsArb({ write: 8, partial: 2, rest: 1, rotate: 3, pause: 1, settle: 3, restart: 1, crash: 3 }),
       }),
       fc.record({
         style: fc.constant('copytruncate'),
         engine: fc.constant('session'),
         chunkBytes: chunkBytesArb,
+        reads: readsArb,
         ops: opsArb({ write: 8, partial: 2, rest: 1, copytruncate: 3, pause: 1, settle: 3, restart: 1, crash: 3 }),
       }),
     );

@@ -499,9 +499,10 @@ class LogWorld {
 
 /** A bare FileFollower; restart = stop() and a new follower resuming from its points. */
 class FollowerEngine {
-  constructor(world, { chunkBytes = 64 } = {}) {
+  constructor(world, { chunkBytes = 64, inlineReads = true } = {}) {
     this.world = world;
     this.chunkBytes = chunkBytes;
+    this.inlineReads = inlineReads;
     this.follower = undefined;
     this.gate = undefined;
     this.paused = false;
@@ -509,7 +510,7 @@ class FollowerEngine {
 
   start(resume) {
     const world = this.world;
-    const follower = new FileFollower({ ...BASE_OPTIONS, path: world.path, chunkBytes: this.chunkBytes, resume }, {
+    const follower = new FileFollower({ ...BASE_OPTIONS, path: world.path, chunkBytes: this.chunkBytes, inlineReads: this.inlineReads, resume }, {
       deliver: (chunk) => {
         world.onDeliver(chunk.lines);
         // A blocked sink: reading waits until the gate opens.
@@ -595,9 +596,10 @@ let sessionCounter = 0;
  * follower dropped and the checkpoint left as it was last written.
  */
 class SessionEngine {
-  constructor(world, { chunkBytes = 64, checkpointMs = 5 } = {}) {
+  constructor(world, { chunkBytes = 64, checkpointMs = 5, inlineReads = true } = {}) {
     this.world = world;
     this.chunkBytes = chunkBytes;
+    this.inlineReads = inlineReads;
     this.checkpointMs = checkpointMs;
     this.store = new CheckpointStore(path.join(world.dir, 'checkpoints'));
     this.key = 'model';
@@ -614,6 +616,7 @@ class SessionEngine {
         ...BASE_OPTIONS,
         path: world.path,
         chunkBytes: this.chunkBytes,
+        inlineReads: this.inlineReads,
         sourceId: `model-${++sessionCounter}`,
         checkpoints: { store: this.store, key: this.key, intervalMs: this.checkpointMs },
         resume: true,

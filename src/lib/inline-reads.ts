@@ -1,0 +1,74 @@
+/**
+ * Decides, per file, whether its chunks are read inline (a synchronous read
+ * on the event loop's thread) or on libuv's thread pool.
+ *
+ * A 128 KiB read served from the page cache takes about 10 µs inline and
+ * 50 µs through the thread pool (a hand-off and a wake-up each way): for a
+ * backlog, most of what reading costs. But an inline read that waits for a
+ * disk keeps the whole runtime waiting, and one on a network file system may
+ * wait for a server. So reads go inline only on Linux, only on local file
+ * systems, and only while they stay fast: one slow read sends that file's
+ * reads to the thread pool for a while.
+ */
+import { statfs } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Linux `statfs` magic numbers of local disk and memory file systems.
+ * Anything else (NFS, CIFS/SMB, FUSE, Ceph, 9p, unknown) reads on the thread pool.
+ */
+const LOCAL_FILE_SYSTEMS = new Set<number>([
+  0xef53, // ext2, ext3, ext4
+  0x58465342, // xfs
+  0x9123683e, // btrfs
+  0x01021994, // tmpfs
+  0x858458f6, // ramfs
+  0x794c7630, // overlayfs (containers)
+  0x2fc12fc1, // zfs
+  0xf2f52010, // f2fs
+  0xca451a4e, // bcachefs
+  0x52654973, // reiserfs
+  0x3153464a, // jfs
+]);
+
+/** An inline read slower than this was not served from memory. */
+export const SLOW_INLINE_READ_MS = 4;
+/** How long a file reads on the thread pool after a slow inline read. */
+export const THREAD_POOL_SPELL_MS = 10_000;
+
+/** True when `path` lies on a local file system that inline reads suit. */
+export async function suitsInlineReads(path: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {
+  if (platform !== 'linux') return false;
+  try {
+    return LOCAL_FILE_SYSTEMS.has(Number((await statfs(path)).type));
+  } catch {
+    return false; // gone, or not ours to ask: the thread pool is always safe
+  }
+}
+
+/** One file's choice, revised by how long its inline reads take. */
+export class InlineReads {
+  /** Until then (performance.now() ms), reads go to the thread pool. */
+  private threadPoolUntil = 0;
+
+  constructor(
+    private readonly allowed: boolean,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Whether the next read goes inline. */
+  get inline(): boolean {
+    return this.allowed && (this.threadPoolUntil === 0 || this.now() >= this.threadPoolUntil);
+  }
+
+  /** Runs one inline read, timing it; a slow one moves later reads to the thread pool. */
+  read(readSync: () => number): number {
+    const started = this.now();
+    try {
+      return readSync();
+    } finally {
+      const took = this.now() - started;
+      this.threadPoolUntil = took > SLOW_INLINE_READ_MS ? started + took + THREAD_POOL_SPELL_MS : 0;
+    }
+  }
+}
