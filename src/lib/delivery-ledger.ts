@@ -27,6 +27,36 @@ interface Entry {
 
 export type CommitListener = (fileKey: string, offset: number) => void;
 
+/**
+ * Lines in flight for several trackers at once (a dir-watch's files), so
+ * that one credit bounds them all: a thousand files do not each get their
+ * own, and one busy file among idle ones may use all of it.
+ */
+export class CreditPool {
+  private lines = 0;
+  private readonly listeners = new Set<() => void>();
+
+  get outstanding(): number {
+    return this.lines;
+  }
+
+  take(lines: number): void {
+    this.lines += lines;
+  }
+
+  give(lines: number): void {
+    if (lines <= 0) return;
+    this.lines -= lines;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Calls `listener` whenever lines come back; returns how to stop. */
+  listen(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
 export class DeliveryTracker {
   private seq = 0;
   private readonly bySeq = new Map<number, Entry>();
@@ -35,15 +65,26 @@ export class DeliveryTracker {
   private outstandingLines = 0;
   private waiters: { limit: number; resolve: () => void; credit: boolean }[] = [];
   private closed = false;
+  /** Set while this tracker's lines count in a shared pool (until close). */
+  private pool: CreditPool | undefined;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     readonly source: string,
     private readonly onCommit: CommitListener,
-  ) {}
+    pool?: CreditPool,
+  ) {
+    this.pool = pool;
+  }
 
   /** Lines sent but not yet acknowledged. */
   get outstanding(): number {
     return this.outstandingLines;
+  }
+
+  /** What the credit is measured against: the shared pool's lines, or this tracker's. */
+  get creditInUse(): number {
+    return this.pool ? this.pool.outstanding : this.outstandingLines;
   }
 
   /**
@@ -66,6 +107,7 @@ export class DeliveryTracker {
     if (entry.acksLeft > 0) {
       this.bySeq.set(seq, entry);
       this.outstandingLines += lines;
+      this.pool?.take(lines);
     } else {
       this.advance(queue);
     }
@@ -82,6 +124,7 @@ export class DeliveryTracker {
     this.outstandingLines -= entry.lines;
     const queue = this.queues.get(entry.fileKey);
     if (queue) this.advance(queue);
+    this.pool?.give(entry.lines);
     this.wakeWaiters();
   }
 
@@ -95,6 +138,7 @@ export class DeliveryTracker {
     this.bySeq.delete(seq);
     entry.abandoned = true;
     this.outstandingLines -= entry.lines;
+    this.pool?.give(entry.lines);
     this.wakeWaiters();
   }
 
@@ -103,7 +147,9 @@ export class DeliveryTracker {
    * when the source is closing (a stopping source must not wait for credit).
    */
   whenBelow(limit: number): Promise<void> {
-    if (this.closed || this.outstandingLines <= limit) return Promise.resolve();
+    if (this.closed || this.creditInUse <= limit) return Promise.resolve();
+    // Lines other trackers give back to the pool free credit too.
+    if (this.pool && !this.stopListening) this.stopListening = this.pool.listen(() => this.wakeWaiters());
     return new Promise((resolve) => this.waiters.push({ limit, resolve, credit: true }));
   }
 
@@ -119,6 +165,13 @@ export class DeliveryTracker {
     const credit = this.waiters.filter((w) => w.credit);
     this.waiters = this.waiters.filter((w) => !w.credit);
     for (const w of credit) w.resolve();
+    // Its lines leave the pool now: acknowledgements that come later (or
+    // never, for a batch lost in the stop) must not hold other files back.
+    this.stopListening?.();
+    this.stopListening = undefined;
+    const pool = this.pool;
+    this.pool = undefined;
+    pool?.give(this.outstandingLines);
   }
 
   private advance(queue: Entry[]): void {
@@ -134,10 +187,14 @@ export class DeliveryTracker {
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];
     for (const w of this.waiters) {
-      if (this.outstandingLines <= w.limit) w.resolve();
+      if ((w.credit ? this.creditInUse : this.outstandingLines) <= w.limit) w.resolve();
       else still.push(w);
     }
     this.waiters = still;
+    if (this.stopListening && !still.some((w) => w.credit)) {
+      this.stopListening();
+      this.stopListening = undefined;
+    }
   }
 }
 

@@ -19,7 +19,7 @@ import type { FileIdentity } from './file-identity';
 import { hasSameHead } from './file-identity';
 import type { LineChunk, ReaderSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
-import type { Ticket } from './delivery-ledger';
+import { CreditPool, type Ticket } from './delivery-ledger';
 import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 
@@ -90,7 +90,6 @@ interface Followed {
   skip: number;
 }
 
-const MIN_CREDIT_PER_FILE = 1000;
 /** Identities of files read, remembered across restarts (the oldest go first). */
 const MAX_SEEN = 4096;
 /** Most polls an idle file skips between checks (polls are all there is without file events). */
@@ -123,6 +122,8 @@ export class DirectoryTail {
   private paused = false;
   private running = false;
   private instance = 0;
+  /** One credit for every file followed: lines in flight are bounded per folder, not per file. */
+  private readonly credit = new CreditPool();
   /** For snapshot(). */
   private mode: DiscoveryMode = 'events';
   private lastError: LastError | undefined;
@@ -347,6 +348,7 @@ export class DirectoryTail {
       pollIntervalMs: 0, // this tail polls and watches for all of its files
       watch: false,
       sourceId: `${this.options.id}#${++this.instance}`,
+      creditPool: this.credit,
       resume: this.options.resume,
       resumeFrom,
       checkpoints: this.options.checkpoints && { ...this.options.checkpoints, key: this.checkpointKey(file) },
@@ -362,7 +364,7 @@ export class DirectoryTail {
         this.hooks.emit(chunk, ticket);
       },
       acksPerMessage: (chunk) => this.hooks.acksPerMessage(chunk),
-      creditLines: () => Math.max(MIN_CREDIT_PER_FILE, this.hooks.creditLines() / Math.max(1, this.followed.size)),
+      creditLines: () => this.hooks.creditLines(),
       state: (state: FollowerState) => void state,
       // Reopened after a sleep (the open-file limit): resuming is routine, not news.
       notice: (notice) => {

@@ -13,7 +13,7 @@ import { type FileIdentity } from './file-identity';
 import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import type { LineChunk } from './file-reader';
-import { DeliveryTracker, deliveryLedger, type Ticket } from './delivery-ledger';
+import { type CreditPool, DeliveryTracker, deliveryLedger, type Ticket } from './delivery-ledger';
 import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 
 export interface TailSessionHooks {
@@ -39,6 +39,8 @@ export interface TailSessionOptions extends Omit<FollowerOptions, 'resume'> {
   resume: boolean;
   /** Positions handed over from an earlier session (a stop and start). */
   resumeFrom?: ResumePoint[];
+  /** Sessions that share one credit (a dir-watch's files); without it the credit is this session's own. */
+  creditPool?: CreditPool;
 }
 
 const fileKeyOf = (identity: FileIdentity) => `${identity.dev}:${identity.ino}`;
@@ -65,7 +67,7 @@ export class TailSession {
     private readonly options: TailSessionOptions,
     private readonly hooks: TailSessionHooks,
   ) {
-    this.tracker = new DeliveryTracker(options.sourceId, (key, offset) => this.committed(key, offset));
+    this.tracker = new DeliveryTracker(options.sourceId, (key, offset) => this.committed(key, offset), options.creditPool);
     const cp = options.checkpoints;
     this.writer = cp ? new CheckpointWriter(cp.store, cp.key, cp.intervalMs, hooks.checkpointError) : undefined;
   }
@@ -197,7 +199,7 @@ export class TailSession {
     // downstream keeps the last of them until more come, so waiting for them
     // too would wait for its timer.
     const credit = Math.max(this.hooks.creditLines(), chunk.lines.length);
-    if (this.tracker.outstanding > credit) await this.tracker.whenBelow(credit);
+    if (this.tracker.creditInUse > credit) await this.tracker.whenBelow(credit);
   }
 
   /** A file opened at `offset`: what lies before it counts as delivered. */

@@ -1,7 +1,7 @@
 'use strict';
 const should = require('should');
 const fc = require('fast-check');
-const { DeliveryTracker, deliveryLedger, asTicket } = require('../../dist/lib/delivery-ledger');
+const { CreditPool, DeliveryTracker, deliveryLedger, asTicket } = require('../../dist/lib/delivery-ledger');
 
 /** Lets pending promise callbacks run (to see that something did NOT happen). */
 const settleMicrotasks = () => new Promise(setImmediate);
@@ -134,6 +134,77 @@ describe('DeliveryTracker', function () {
     t.settle(a.seq);
     await settleMicrotasks();
     drained.done.should.be.true();
+  });
+
+  describe('sharing a credit pool (the files of one dir-watch)', function () {
+    function pooled() {
+      const pool = new CreditPool();
+      const a = new DeliveryTracker('a', () => undefined, pool);
+      const b = new DeliveryTracker('b', () => undefined, pool);
+      return { pool, a, b };
+    }
+
+    it("measures credit against every tracker's lines, and wakes a wait when another tracker's lines are acknowledged", async function () {
+      const { pool, a, b } = pooled();
+      const ta = a.issue('fa', 10, 10, 1);
+      const tb = b.issue('fb', 30, 30, 1);
+      pool.outstanding.should.equal(40);
+      a.creditInUse.should.equal(40);
+      a.outstanding.should.equal(10);
+      const waiting = watch(a.whenBelow(15));
+      await settleMicrotasks();
+      waiting.done.should.be.false();
+      b.settle(tb.seq); // only b's lines come back
+      await settleMicrotasks();
+      waiting.done.should.be.true();
+      pool.outstanding.should.equal(10);
+      a.abandon(ta.seq);
+      pool.outstanding.should.equal(0);
+    });
+
+    it('one busy tracker may use the whole credit while the others send nothing', async function () {
+      const { a } = pooled();
+      a.issue('fa', 100, 900, 1);
+      await a.whenBelow(1000); // resolves at once: nobody else holds any
+    });
+
+    it("close() takes a tracker's lines out of the pool at once, and its late acknowledgements change nothing", async function () {
+      const { pool, a, b } = pooled();
+      const ta = a.issue('fa', 10, 10, 1);
+      b.issue('fb', 5, 5, 1);
+      const waiting = watch(b.whenBelow(5));
+      a.close();
+      await settleMicrotasks();
+      pool.outstanding.should.equal(5);
+      waiting.done.should.be.true();
+      a.outstanding.should.equal(10); // still drained by its own acknowledgements
+      a.settle(ta.seq);
+      a.outstanding.should.equal(0);
+      pool.outstanding.should.equal(5);
+    });
+
+    it('every line taken is given back once, through any issues, acknowledgements, abandons and closes (property)', function () {
+      const op = fc.oneof(
+        fc.record({ kind: fc.constant('issue'), who: fc.nat(2), lines: fc.integer({ min: 1, max: 50 }), acks: fc.nat(2) }),
+        fc.record({ kind: fc.constantFrom('settle', 'abandon'), who: fc.nat(2), pick: fc.nat() }),
+        fc.record({ kind: fc.constant('close'), who: fc.nat(2) }),
+      );
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+          const pool = new CreditPool();
+          const trackers = [0, 1, 2].map((i) => ({ t: new DeliveryTracker(`s${i}`, () => undefined, pool), tickets: [], closed: false }));
+          for (const o of ops) {
+            const tr = trackers[o.who];
+            if (o.kind === 'issue') tr.tickets.push(tr.t.issue('f', 1, o.lines, o.acks));
+            else if (o.kind === 'close') (tr.t.close(), (tr.closed = true));
+            else if (tr.tickets.length > 0) tr.t[o.kind](tr.tickets[o.pick % tr.tickets.length].seq);
+          }
+          // The pool holds exactly the open trackers' unacknowledged lines.
+          const open = trackers.filter((tr) => !tr.closed).reduce((sum, tr) => sum + tr.t.outstanding, 0);
+          pool.outstanding.should.equal(open);
+        }),
+      );
+    });
   });
 
   describe('property: random issues and acks', function () {

@@ -10,6 +10,7 @@ const { execFileSync } = require('child_process');
 const should = require('should');
 const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
+const { openFileLimit } = require('../../dist/lib/open-file-limit');
 
 const dirWatch = nodeModule('dir-watch');
 const microBatch = nodeModule('micro-batch');
@@ -261,6 +262,20 @@ describe('dir-watch node', function () {
     for (const file of names) got[file].should.eql(Array.from({ length: ROUNDS + 1 }, (_, r) => `${path.basename(file)} ${r}`));
     countLines(lines.messages).should.equal(FILES * (ROUNDS + 1));
     for (const n of samples) n.should.be.belowOrEqual(MAX_OPEN);
+  });
+
+  it("keeps Open files within half the process's limit on open files, and warns when it must", async function () {
+    const limit = openFileLimit();
+    if (limit === undefined) this.skip(); // no /proc/self/limits, or no limit
+    const node = (id, maxOpenFiles) => ({ id, type: 'dir-watch', path: root, pattern: '*.log', maxOpenFiles, wires: [[], []] });
+    await helper.load(dirWatch, [node('over', limit), node('within', Math.floor(limit / 2))]);
+    const limited = (id) =>
+      helper
+        .getNode(id)
+        .warn.getCalls()
+        .filter((c) => c.thisValue === helper.getNode(id) && String(c.args[0]).includes('dir-watch.warnings.openFilesLimited'));
+    limited('over').length.should.equal(1);
+    limited('within').length.should.equal(0);
   });
 
   it('resumes after a restart in the middle of a backlog: nothing lost, nothing twice', async function () {
@@ -547,7 +562,7 @@ describe('dir-watch editor files (static)', function () {
     values.should.eql({
       name: '', path: '', pathType: 'str', pattern: '*.log', exclude: '', recursive: false, maxDepth: 8, startAt: 'end', output: 'line',
       encoding: 'utf8', delimiter: '\\n', idleFlush: 1, pollInterval: 1, maxLineBytes: 1048576, longLines: 'cut',
-      maxOpenFiles: 512, ignoreOlder: 0, killSwitch: '',
+      maxOpenFiles: 4096, ignoreOlder: 0, killSwitch: '',
     });
     const ids = [...html.matchAll(/id="node-input-([A-Za-z]+)"/g)].map((m) => m[1]).sort();
     ids.should.eql(Object.keys(def.defaults).sort());

@@ -15,6 +15,7 @@ import type { DiscoveryMode } from '../../lib/discovery';
 import { followKillSwitch } from '../shared/kill-switch';
 import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
 import { sourceRegistry } from '../shared/source-registry';
+import { maxOpenFilesWithin, openFileLimit } from '../../lib/open-file-limit';
 
 interface DirWatchDef extends LineSourceDef {
   path?: string;
@@ -33,6 +34,8 @@ const CLOSE_SETTLE_MS = 10_000;
 const CHECKPOINT_INTERVAL_MS = 1000;
 const RESCAN_MS = 10_000;
 const RATE_WINDOW_MS = 5000;
+/** Open files by default: log shippers keep every file open; this bounds it, far above most folders. */
+const DEFAULT_MAX_OPEN_FILES = 4096;
 
 /** "*.log, *.txt" or one per line → ["*.log", "*.txt"]. A comma inside braces ("*.{log,txt}") belongs to the glob. */
 export function splitPatterns(text: unknown, fallback: string[]): string[] {
@@ -72,6 +75,15 @@ export default function register(RED: NodeAPI): void {
     let closing = false;
     const rate = { since: Date.now(), lines: 0, perSecond: 0 };
 
+    /** The Open files setting, within half the process's limit on open files (warned about when that is less). */
+    function openFilesAllowed(): number {
+      const asked = Math.max(1, Math.floor(numberOr(def.maxOpenFiles, DEFAULT_MAX_OPEN_FILES)));
+      const limit = openFileLimit();
+      const allowed = maxOpenFilesWithin(asked, limit);
+      if (allowed < asked) node.warn(RED._('dir-watch.warnings.openFilesLimited', { asked, limit, allowed }));
+      return allowed;
+    }
+
     if (!root) {
       sourceRegistry.addSource(node, def, () => ({ state: 'noPath', files: [] }));
       if (folder.env) node.warn(RED._('dir-watch.warnings.envUnset', { name: folder.env }));
@@ -93,7 +105,7 @@ export default function register(RED: NodeAPI): void {
           ignoreOlderMs: Math.max(0, numberOr(def.ignoreOlder, 0)) * 3600 * 1000,
           rescanMs: RESCAN_MS,
         },
-        maxOpenFiles: Math.max(1, Math.floor(numberOr(def.maxOpenFiles, 512))),
+        maxOpenFiles: openFilesAllowed(),
         resume: true,
         checkpoints: { store: new CheckpointStore(path.join(stateDir(RED), 'checkpoints')), intervalMs: CHECKPOINT_INTERVAL_MS },
       },
