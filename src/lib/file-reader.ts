@@ -209,6 +209,18 @@ export class FileReader {
           const headCanGrow = this.identity.headLength < HEAD_BYTES && this.lastSize > this.identity.headLength;
           return !headCanGrow || (await this.checkHead(this.splitter.position)) ? 'end' : 'truncated';
         }
+        /** What a read of `bytesRead` bytes means: use them, or (none) read on or end. */
+        const took = (bytesRead: number): 'use' | 'retry' | 'end' => {
+          if (bytesRead >= want) {
+            known -= bytesRead;
+            return 'use';
+          }
+          // Less than the last stat promised: the file shrank since. A stat
+          // first tells a truncation from the end.
+          known = -1;
+          return bytesRead > 0 ? 'use' : unchecked ? 'retry' : 'end';
+        };
+        let result: SplitResult;
         if (reads.inline) {
           // Back from the thread pool with a read ahead under way: let it end unused.
           if (ahead) ahead = await dropRead(ahead);
@@ -216,58 +228,45 @@ export class FileReader {
           const buffer = inlineBuffer(this.chunkBytes);
           const from = this.splitter.position;
           const bytesRead = reads.read(() => readSync(this.handle.fd, buffer, 0, want, from));
-          if (bytesRead < want) {
-            known = -1;
-            if (bytesRead === 0) {
-              if (unchecked) continue;
-              return 'end';
-            }
-          } else known -= bytesRead;
+          const next = took(bytesRead);
+          if (next === 'retry') continue;
+          if (next === 'end') return 'end';
           const bytes = buffer.subarray(0, bytesRead);
           if (!this.checkHeadInline(reads, from, bytes)) return 'truncated';
-          const result = this.splitter.push(bytes);
-          if (result.lines.length > 0) await deliver(this.chunk(result));
-          await nextTurn();
-          continue;
-        }
-        let shared: Buffer | undefined;
-        let reading: Promise<{ bytesRead: number }>;
-        if (ahead && ahead.at === this.splitter.position && ahead.buffer.length >= want) {
-          shared = ahead.buffer;
-          reading = ahead.read;
-          ahead = undefined;
-        } else {
-          shared = want > SMALL_READ_BYTES ? borrowBuffer(this.chunkBytes) : undefined;
-          want = Math.min(want, (shared ?? this.smallBuffer()).length);
-          reading = this.handle.read(shared ?? this.smallBuffer(), 0, want, this.splitter.position);
-        }
-        const buffer = shared ?? this.smallBuffer();
-        let result: SplitResult;
-        try {
-          const { bytesRead } = await reading;
-          if (bytesRead < want) {
-            // Less than the last stat promised: the file shrank since. A stat
-            // first tells a truncation from the end.
-            known = -1;
-            if (bytesRead === 0) {
-              if (unchecked) continue;
-              return 'end';
-            }
-          } else known -= bytesRead;
-          if (known >= this.chunkBytes && shared) {
-            const next = borrowBuffer(this.chunkBytes);
-            const at = this.splitter.position + bytesRead;
-            if (next) ahead = { at, buffer: next, read: this.handle.read(next, 0, this.chunkBytes, at) };
-          }
-          const bytes = buffer.subarray(0, bytesRead);
-          // Truncated and written again since the stat (copytruncate, then new
-          // lines)? Then these bytes are from the middle of the new content: the
-          // head, read after them, tells.
-          if (!(await this.checkHead(this.splitter.position, bytes))) return 'truncated';
-          // The splitter copies what it keeps: the buffer is free again after this.
           result = this.splitter.push(bytes);
-        } finally {
-          if (shared) returnBuffer(shared);
+        } else {
+          let shared: Buffer | undefined;
+          let reading: Promise<{ bytesRead: number }>;
+          if (ahead && ahead.at === this.splitter.position && ahead.buffer.length >= want) {
+            shared = ahead.buffer;
+            reading = ahead.read;
+            ahead = undefined;
+          } else {
+            shared = want > SMALL_READ_BYTES ? borrowBuffer(this.chunkBytes) : undefined;
+            want = Math.min(want, (shared ?? this.smallBuffer()).length);
+            reading = this.handle.read(shared ?? this.smallBuffer(), 0, want, this.splitter.position);
+          }
+          const buffer = shared ?? this.smallBuffer();
+          try {
+            const { bytesRead } = await reading;
+            const next = took(bytesRead);
+            if (next === 'retry') continue;
+            if (next === 'end') return 'end';
+            if (known >= this.chunkBytes && shared) {
+              const nextBuffer = borrowBuffer(this.chunkBytes);
+              const at = this.splitter.position + bytesRead;
+              if (nextBuffer) ahead = { at, buffer: nextBuffer, read: this.handle.read(nextBuffer, 0, this.chunkBytes, at) };
+            }
+            const bytes = buffer.subarray(0, bytesRead);
+            // Truncated and written again since the stat (copytruncate, then new
+            // lines)? Then these bytes are from the middle of the new content: the
+            // head, read after them, tells.
+            if (!(await this.checkHead(this.splitter.position, bytes))) return 'truncated';
+            // The splitter copies what it keeps: the buffer is free again after this.
+            result = this.splitter.push(bytes);
+          } finally {
+            if (shared) returnBuffer(shared);
+          }
         }
         if (result.lines.length > 0) await deliver(this.chunk(result));
         // No shortcut to 'end' after a read that took all the stat showed: the
