@@ -65,6 +65,7 @@ const NAMES = {
   'floor-join': 'Node-RED floor: 1 msg per ready-made line -> join',
   rsyslog: 'rsyslog imfile -> omfile (C daemon)',
   'read-split': 'plain Node.js read-and-split loop',
+  'read-split-resident': 'the same loop, resident, woken by file events',
 };
 
 /**
@@ -85,7 +86,7 @@ function sections(results) {
     const loop = t.subjects['read-split'] && endRate(t.subjects['read-split']);
     const peerCpu = t.subjects.peer && t.subjects.peer.perCpu;
     const rows = [];
-    for (const name of ['pack-lines', 'pack-line', 'compare-lines', 'compare-line', 'peer', 'floor-mb', 'floor-join', 'rsyslog', 'read-split']) {
+    for (const name of ['pack-lines', 'pack-line', 'compare-lines', 'compare-line', 'peer', 'floor-mb', 'floor-join', 'rsyslog', 'read-split', 'read-split-resident']) {
       const r = t.subjects[name];
       if (!r) {
         if (name === 'rsyslog') {

@@ -13,6 +13,8 @@
 //   floor-join  the same -> join -> sink (the peer's pipeline without the file)
 //   rsyslog     rsyslogd imfile -> omfile (when installed)
 //   read-split  a plain Node.js loop reading the file and splitting it into strings
+//   read-split-resident  the same loop in a process that stays up and is woken
+//               by the file's change events, as the tail nodes are
 //
 // Lines per second = lines at the sink when 99% of the burst's characters had
 // arrived, over the time from the start of the write to then. The last 1% is
@@ -20,7 +22,7 @@
 // reader that splits a line in two (the peer does) leaves one.
 const fs = require('fs');
 const path = require('path');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawn } = require('child_process');
 const { makeLines, appendAll, LINE_CHARS } = require('./lines');
 const { packFlow, peerFlow, floorFlow } = require('./flows');
 const { startSubject } = require('./subject');
@@ -77,6 +79,9 @@ async function runThroughput(ctx) {
     }
     subjects.push({ name: 'read-split', file: path.join(dir, 'read-split.log'), kind: 'loop' });
     fs.writeFileSync(subjects[subjects.length - 1].file, '');
+    const residentFile = path.join(dir, 'read-split-resident.log');
+    fs.writeFileSync(residentFile, '');
+    subjects.push({ name: 'read-split-resident', file: residentFile, kind: 'resident', loop: await startResidentLoop(residentFile) });
 
     // Warm-up: every subject handles one whole untimed burst first, so the
     // runs measure code V8 has compiled (see docs/BENCHMARKS.md).
@@ -96,6 +101,7 @@ async function runThroughput(ctx) {
     for (const subj of subjects) {
       if (subj.sub) await subj.sub.stop().catch(() => undefined);
       if (subj.rs) await subj.rs.stop().catch(() => undefined);
+      if (subj.loop) subj.loop.stop();
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -114,6 +120,37 @@ async function runThroughput(ctx) {
   return { lines: N, runs: s.runs, subjects: summary };
 }
 
+/**
+ * Starts read-split-resident.js on `file`; resolves once it watches the file,
+ * with expect(lines) (resolves with its report once it has read that many
+ * more) and stop().
+ */
+function startResidentLoop(file) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'read-split-resident.js'), file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting = [];
+  let rest = '';
+  child.stdout.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`read-split-resident exited (${code}) before it was ready`)));
+    child.stdout.on('data', (chunk) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop();
+      for (const line of parts) {
+        if (line === 'ready') {
+          resolve({
+            expect(lines) {
+              child.stdin.write(`expect ${lines}\n`);
+              return new Promise((res) => waiting.push(res));
+            },
+            stop: () => child.stdin.end(),
+          });
+        } else if (line) waiting.shift()?.(JSON.parse(line));
+      }
+    });
+  });
+}
+
 /** Appends `buf` to the subject's file and measures how fast its lines get through. */
 async function measure(subj, buf, { log }) {
   const lines = buf.length / 100;
@@ -126,6 +163,14 @@ async function measure(subj, buf, { log }) {
     if (got !== lines) throw new Error(`read-split read ${got} lines, expected ${lines}`);
     // Timed inside, after the write: its rate is a rate from the end of the write.
     return { rate: got / (ms / 1000), drainRate: got / (ms / 1000), fullRate: got / (ms / 1000), records: got, perCpu: got / (cpuMs / 1000) };
+  }
+  if (subj.kind === 'resident') {
+    const t0 = Date.now();
+    const done = subj.loop.expect(lines);
+    appendAll(subj.file, buf);
+    const written = Date.now();
+    const { lines: got, doneAt, cpuMs } = await done;
+    return { rate: got / ((doneAt - t0) / 1000), drainRate: got / ((doneAt - written) / 1000), fullRate: got / ((doneAt - t0) / 1000), records: got, perCpu: got / (cpuMs / 1000) };
   }
   if (subj.kind === 'rsyslog') {
     const before = subj.rs.outputBytes();
