@@ -341,6 +341,32 @@ describe('dir-watch node', function () {
     msg.payload.should.eql(numbered('a', 0, 4));
   });
 
+  it('lets one busy file among many idle ones fill batches larger than a file used to be allowed in flight', async function () {
+    // With a credit per file (at least 1,000 lines each), a busy file waited
+    // for acknowledgements of lines held in an open batch that only fills up:
+    // with no send interval, that wait never ended. The folder's one credit
+    // (twice the batch size here) lets it fill the batch.
+    const IDLE_FILES = 30;
+    for (let i = 0; i < IDLE_FILES; i++) write(at(`idle-${i}.log`), '');
+    write(at('busy.log'), '');
+    await helper.load(
+      [dirWatch, microBatch],
+      [
+        { id: 'watch', type: 'dir-watch', path: root, pattern: '*.log', startAt: 'beginning', output: 'lines', idleFlush: 0, pollInterval: 0.1, wires: [['batch'], []] },
+        { id: 'batch', type: 'micro-batch', interval: 0, maxSize: 5000, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ],
+    );
+    const out = collector(helper.getNode('out'));
+    await ready(helper.getNode('watch'));
+    // Lines of 100 bytes: a read (128 KiB) holds about 1,300 of them.
+    const lines = numbered('busy', 0, 10000).map((l) => l.padEnd(99, '.'));
+    for (let from = 0; from < lines.length; from += 500) write(at('busy.log'), text(lines.slice(from, from + 500)));
+    const batches = await out.until((m) => m.length >= 2);
+    batches[0].payload.should.eql(lines.slice(0, 5000));
+    batches[1].payload.should.eql(lines.slice(5000));
+  });
+
   it('forgets its positions when it is deleted from the flow', async function () {
     write(at('a.log'), text(['a 0']));
     write(at('b.log'), text(['b 0']));
