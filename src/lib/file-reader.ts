@@ -87,7 +87,7 @@ function inlineBuffer(size: number): Buffer {
 export class FileReader {
   private splitter: LineSplitter;
   private readonly chunkBytes: number;
-  /** For reads up to SMALL_READ_BYTES; allocated on first use. */
+  /** For thread-pool reads up to SMALL_READ_BYTES: allocated on first use in a read pass, dropped at its end. */
   private ownBuffer: Buffer | undefined;
   /** Size seen at the last stat, to tell growth from idleness. */
   private lastSize = -1;
@@ -280,6 +280,8 @@ export class FileReader {
     } finally {
       // Stopped with a read under way: it must end before its buffer is lent again.
       if (ahead) await dropRead(ahead);
+      // Held only while reading: a thousand idle files hold no buffer each.
+      this.ownBuffer = undefined;
     }
   }
 
