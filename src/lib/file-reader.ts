@@ -232,7 +232,7 @@ export class FileReader {
           if (next === 'retry') continue;
           if (next === 'end') return 'end';
           const bytes = buffer.subarray(0, bytesRead);
-          if (!this.checkHeadInline(reads, from, bytes)) return 'truncated';
+          if (!this.checkHeadInline(from, bytes)) return 'truncated';
           result = this.splitter.push(bytes);
         } else {
           let shared: Buffer | undefined;
@@ -304,10 +304,13 @@ export class FileReader {
     return this.headHolds(await this.readHead(this.headBytesToCheck()), from, chunk);
   }
 
-  /** checkHead with an inline read of the head. */
-  private checkHeadInline(reads: InlineReads, from: number, chunk: Buffer): boolean {
-    const length = this.headBytesToCheck();
-    return this.headHolds(reads.read(() => readSync(this.handle.fd, this.headScratch, 0, length, 0)), from, chunk);
+  /**
+   * checkHead with an inline read of the head. Not timed: the first kilobyte
+   * is read after every chunk and is always in memory, and fast head reads
+   * between slow chunk reads would hide a slow disk from InlineReads.
+   */
+  private checkHeadInline(from: number, chunk: Buffer): boolean {
+    return this.headHolds(readSync(this.handle.fd, this.headScratch, 0, this.headBytesToCheck(), 0), from, chunk);
   }
 
   /** A whole head is compared as it is; a growing one is read as far as it may reach. */

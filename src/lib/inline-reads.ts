@@ -7,8 +7,9 @@
  * backlog, most of what reading costs. But an inline read that waits for a
  * disk keeps the whole runtime waiting, and one on a network file system may
  * wait for a server. So reads go inline only on Linux, only on local file
- * systems, and only while they stay fast: one slow read sends that file's
- * reads to the thread pool for a while.
+ * systems, and only while they stay fast: two slow reads in a row send that
+ * file's reads to the thread pool for a while (one alone is taken for a
+ * hiccup: on a busy virtual machine a read from memory sometimes takes 4 ms).
  */
 import { statfs } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -31,8 +32,10 @@ const LOCAL_FILE_SYSTEMS = new Set<number>([
   0x3153464a, // jfs
 ]);
 
-/** An inline read slower than this was not served from memory. */
+/** An inline read slower than this was most likely not served from memory. */
 export const SLOW_INLINE_READ_MS = 4;
+/** Slow reads in a row that send a file to the thread pool. */
+export const SLOW_READS_TO_SWITCH = 2;
 /** How long a file reads on the thread pool after a slow inline read. */
 export const THREAD_POOL_SPELL_MS = 10_000;
 
@@ -50,6 +53,7 @@ export async function suitsInlineReads(path: string, platform: NodeJS.Platform =
 export class InlineReads {
   /** Until then (performance.now() ms), reads go to the thread pool. */
   private threadPoolUntil = 0;
+  private slowInARow = 0;
 
   constructor(
     private readonly allowed: boolean,
@@ -61,14 +65,18 @@ export class InlineReads {
     return this.allowed && (this.threadPoolUntil === 0 || this.now() >= this.threadPoolUntil);
   }
 
-  /** Runs one inline read, timing it; a slow one moves later reads to the thread pool. */
+  /** Runs one inline read, timing it; slow ones in a row move later reads to the thread pool. */
   read(readSync: () => number): number {
     const started = this.now();
     try {
       return readSync();
     } finally {
       const took = this.now() - started;
-      this.threadPoolUntil = took > SLOW_INLINE_READ_MS ? started + took + THREAD_POOL_SPELL_MS : 0;
+      this.slowInARow = took > SLOW_INLINE_READ_MS ? this.slowInARow + 1 : 0;
+      if (this.slowInARow >= SLOW_READS_TO_SWITCH) {
+        this.threadPoolUntil = started + took + THREAD_POOL_SPELL_MS;
+        this.slowInARow = 0;
+      }
     }
   }
 }

@@ -3,7 +3,7 @@ require('should');
 const fs = require('fs');
 const fsp = require('fs/promises');
 const path = require('path');
-const { InlineReads, suitsInlineReads, SLOW_INLINE_READ_MS, THREAD_POOL_SPELL_MS } = require('../../dist/lib/inline-reads');
+const { InlineReads, suitsInlineReads, SLOW_INLINE_READ_MS, SLOW_READS_TO_SWITCH, THREAD_POOL_SPELL_MS } = require('../../dist/lib/inline-reads');
 const { FileReader } = require('../../dist/lib/file-reader');
 const { identify } = require('../../dist/lib/file-identity');
 const { tempDir } = require('../support/collect');
@@ -41,13 +41,32 @@ describe('inline-reads', function () {
       reads.inline.should.be.true();
     });
 
-    it('after a slow read, goes to the thread pool for a spell, then inline again', function () {
+    const slowRead = (clock) => () => {
+      clock.t += SLOW_INLINE_READ_MS + 1;
+      return 5;
+    };
+    const fastRead = (clock) => () => {
+      clock.t += SLOW_INLINE_READ_MS / 4;
+      return 5;
+    };
+
+    it('one slow read among fast ones is a hiccup: reads stay inline', function () {
       const clock = fakeClock();
       const reads = new InlineReads(true, clock.now);
-      reads.read(() => {
-        clock.t += SLOW_INLINE_READ_MS + 1;
-        return 5;
-      });
+      for (let i = 0; i < 5; i++) {
+        reads.read(slowRead(clock));
+        reads.inline.should.be.true();
+        reads.read(fastRead(clock));
+        reads.inline.should.be.true();
+      }
+    });
+
+    it('after slow reads in a row, goes to the thread pool for a spell, then inline again', function () {
+      const clock = fakeClock();
+      const reads = new InlineReads(true, clock.now);
+      for (let i = 1; i < SLOW_READS_TO_SWITCH; i++) reads.read(slowRead(clock));
+      reads.inline.should.be.true();
+      reads.read(slowRead(clock));
       reads.inline.should.be.false();
       clock.t += THREAD_POOL_SPELL_MS - 1;
       reads.inline.should.be.false();
@@ -58,11 +77,13 @@ describe('inline-reads', function () {
     it('a read that throws still counts its time, and the error reaches the caller', function () {
       const clock = fakeClock();
       const reads = new InlineReads(true, clock.now);
-      (() =>
-        reads.read(() => {
-          clock.t += SLOW_INLINE_READ_MS * 10;
-          throw Object.assign(new Error('EIO'), { code: 'EIO' });
-        })).should.throw(/EIO/);
+      for (let i = 0; i < SLOW_READS_TO_SWITCH; i++) {
+        (() =>
+          reads.read(() => {
+            clock.t += SLOW_INLINE_READ_MS * 10;
+            throw Object.assign(new Error('EIO'), { code: 'EIO' });
+          })).should.throw(/EIO/);
+      }
       reads.inline.should.be.false();
     });
 
