@@ -9,31 +9,20 @@
 // starts a count: once n more lines have been read it prints
 // {"lines": n, "doneAt": Date.now(), "cpuMs": cpu since the "expect"}.
 const fs = require('fs');
+const { readToEnd, newState } = require('./read-split');
 
 const CHUNK_BYTES = 64 * 1024; // as read-split.js, for the same reason
 const [file] = process.argv.slice(2);
-const buf = Buffer.allocUnsafe(CHUNK_BYTES);
 const fd = fs.openSync(file, 'r');
-let pos = fs.fstatSync(fd).size;
-let carry = '';
-let lines = 0;
-let sink = 0;
+const state = newState(fd, fs.fstatSync(fd).size, CHUNK_BYTES);
 /** The count in progress: lines to reach, and the CPU time when it began. */
 let expected;
 
 function drain() {
-  for (;;) {
-    const n = fs.readSync(fd, buf, 0, CHUNK_BYTES, pos);
-    if (n === 0) break;
-    pos += n;
-    const parts = (carry + buf.toString('utf8', 0, n)).split('\n');
-    carry = parts.pop();
-    lines += parts.length;
-    sink += parts[parts.length - 1].length;
-  }
-  if (expected && lines >= expected.until) {
+  readToEnd(state);
+  if (expected && state.lines >= expected.until) {
     const cpu = process.cpuUsage(expected.cpu);
-    process.stdout.write(`${JSON.stringify({ lines: lines - expected.from, doneAt: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000, sink })}\n`);
+    process.stdout.write(`${JSON.stringify({ lines: state.lines - expected.from, doneAt: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000, sink: state.sink })}\n`);
     expected = undefined;
   }
 }
@@ -48,7 +37,7 @@ process.stdin.on('data', (chunk) => {
     const [cmd, n] = input.slice(0, nl).trim().split(' ');
     input = input.slice(nl + 1);
     if (cmd === 'expect') {
-      expected = { from: lines, until: lines + Number(n), cpu: process.cpuUsage() };
+      expected = { from: state.lines, until: state.lines + Number(n), cpu: process.cpuUsage() };
       drain(); // lines already there count too
     }
   }

@@ -14,28 +14,41 @@
 // stands for is the fast one.
 const fs = require('fs');
 
-const [file, offsetArg = '0', chunkArg = String(64 * 1024)] = process.argv.slice(2);
-const chunkBytes = Number(chunkArg);
-const buf = Buffer.allocUnsafe(chunkBytes);
-const fd = fs.openSync(file, 'r');
-const t0 = process.hrtime.bigint();
-const cpu0 = process.cpuUsage();
-let pos = Number(offsetArg);
-let carry = '';
-let lines = 0;
-let sink = 0;
-for (;;) {
-  const n = fs.readSync(fd, buf, 0, chunkBytes, pos);
-  if (n === 0) break;
-  pos += n;
-  const parts = (carry + buf.toString('utf8', 0, n)).split('\n');
-  carry = parts.pop();
-  lines += parts.length;
-  // Touch the strings so that nothing is optimised away.
-  sink += parts[parts.length - 1].length;
+/**
+ * The loop itself: reads `state.fd` from `state.pos` to its end in chunks of
+ * `state.buf`'s size, splitting into strings; counts lines into `state`.
+ * (read-split-resident.js runs the same loop.)
+ */
+function readToEnd(state) {
+  const { fd, buf } = state;
+  for (;;) {
+    const n = fs.readSync(fd, buf, 0, buf.length, state.pos);
+    if (n === 0) break;
+    state.pos += n;
+    const parts = (state.carry + buf.toString('utf8', 0, n)).split('\n');
+    state.carry = parts.pop();
+    state.lines += parts.length;
+    // Touch the strings so that nothing is optimised away.
+    state.sink += parts[parts.length - 1].length;
+  }
 }
-const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-const cpu = process.cpuUsage(cpu0);
-const cpuMs = (cpu.user + cpu.system) / 1000;
-fs.closeSync(fd);
-process.stdout.write(`${JSON.stringify({ lines, ms, cpuMs, sink })}\n`);
+
+function newState(fd, pos, chunkBytes) {
+  return { fd, buf: Buffer.allocUnsafe(chunkBytes), pos, carry: '', lines: 0, sink: 0 };
+}
+
+if (require.main === module) {
+  const [file, offsetArg = '0', chunkArg = String(64 * 1024)] = process.argv.slice(2);
+  const fd = fs.openSync(file, 'r');
+  const state = newState(fd, Number(offsetArg), Number(chunkArg));
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  readToEnd(state);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  fs.closeSync(fd);
+  process.stdout.write(`${JSON.stringify({ lines: state.lines, ms, cpuMs, sink: state.sink })}\n`);
+}
+
+module.exports = { readToEnd, newState };
