@@ -36,8 +36,14 @@ const LOCAL_FILE_SYSTEMS = new Set<number>([
 export const SLOW_INLINE_READ_MS = 4;
 /** Slow reads in a row that send a file to the thread pool. */
 export const SLOW_READS_TO_SWITCH = 2;
-/** How long a file reads on the thread pool after a slow inline read. */
+/**
+ * How long a file reads on the thread pool after slow inline reads; each
+ * time its first inline reads after a spell are slow again, the next spell
+ * is twice as long, up to THREAD_POOL_SPELL_MAX_MS (a disk that stays slow
+ * blocks the runtime ever more rarely).
+ */
 export const THREAD_POOL_SPELL_MS = 10_000;
+export const THREAD_POOL_SPELL_MAX_MS = 320_000;
 
 /** True when `path` lies on a local file system that inline reads suit. */
 export async function suitsInlineReads(path: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {
@@ -54,6 +60,7 @@ export class InlineReads {
   /** Until then (performance.now() ms), reads go to the thread pool. */
   private threadPoolUntil = 0;
   private slowInARow = 0;
+  private spellMs = THREAD_POOL_SPELL_MS;
 
   constructor(
     private readonly allowed: boolean,
@@ -72,9 +79,12 @@ export class InlineReads {
       return readSync();
     } finally {
       const took = this.now() - started;
-      this.slowInARow = took > SLOW_INLINE_READ_MS ? this.slowInARow + 1 : 0;
-      if (this.slowInARow >= SLOW_READS_TO_SWITCH) {
-        this.threadPoolUntil = started + took + THREAD_POOL_SPELL_MS;
+      if (took <= SLOW_INLINE_READ_MS) {
+        this.slowInARow = 0;
+        this.spellMs = THREAD_POOL_SPELL_MS;
+      } else if (++this.slowInARow >= SLOW_READS_TO_SWITCH) {
+        this.threadPoolUntil = started + took + this.spellMs;
+        this.spellMs = Math.min(2 * this.spellMs, THREAD_POOL_SPELL_MAX_MS);
         this.slowInARow = 0;
       }
     }

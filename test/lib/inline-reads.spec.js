@@ -3,7 +3,7 @@ require('should');
 const fs = require('fs');
 const fsp = require('fs/promises');
 const path = require('path');
-const { InlineReads, suitsInlineReads, SLOW_INLINE_READ_MS, SLOW_READS_TO_SWITCH, THREAD_POOL_SPELL_MS } = require('../../dist/lib/inline-reads');
+const { InlineReads, suitsInlineReads, SLOW_INLINE_READ_MS, SLOW_READS_TO_SWITCH, THREAD_POOL_SPELL_MS, THREAD_POOL_SPELL_MAX_MS } = require('../../dist/lib/inline-reads');
 const { FileReader } = require('../../dist/lib/file-reader');
 const { identify } = require('../../dist/lib/file-identity');
 const { tempDir } = require('../support/collect');
@@ -72,6 +72,26 @@ describe('inline-reads', function () {
       reads.inline.should.be.false();
       clock.t += 1;
       reads.inline.should.be.true();
+    });
+
+    it('a disk that stays slow gets ever longer spells on the thread pool (up to a bound); fast reads end that', function () {
+      const clock = fakeClock();
+      const reads = new InlineReads(true, clock.now);
+      const spells = [];
+      for (let round = 0; round < 8; round++) {
+        for (let i = 0; i < SLOW_READS_TO_SWITCH; i++) reads.read(slowRead(clock));
+        const from = clock.t;
+        while (!reads.inline) clock.t += 1000;
+        spells.push(Math.round((clock.t - from) / 1000) * 1000);
+      }
+      spells.should.eql([10000, 20000, 40000, 80000, 160000, 320000, 320000, 320000]);
+      spells[0].should.equal(THREAD_POOL_SPELL_MS);
+      spells[7].should.equal(THREAD_POOL_SPELL_MAX_MS);
+      reads.read(fastRead(clock));
+      for (let i = 0; i < SLOW_READS_TO_SWITCH; i++) reads.read(slowRead(clock));
+      const from = clock.t;
+      while (!reads.inline) clock.t += 1000;
+      Math.round((clock.t - from) / 1000).should.equal(THREAD_POOL_SPELL_MS / 1000);
     });
 
     it('a read that throws still counts its time, and the error reaches the caller', function () {
