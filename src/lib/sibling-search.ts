@@ -150,14 +150,13 @@ export async function findNewerRotations(
     }
     const last = attempt >= SCAN_ATTEMPTS;
     if (!last && (await listing(dir)) !== names) continue;
-    const at = (id: FileIdentity) => numbered.find((c) => c.stats.dev === id.dev && c.stats.ino === id.ino);
-    const self = at(identity);
+    const self = withIdentity(numbered, identity);
     if (!self || !(held || (await hasIdentity(path.join(dir, self.name), identity)))) {
       // Not under a numbered name (or no more itself): a dated one, elsewhere, or gone.
       const dated = await datedRotations(dir, base, names);
-      const datedSelf = dated.find((c) => c.stats.dev === identity.dev && c.stats.ino === identity.ino);
+      const datedSelf = withIdentity(dated, identity);
       if (datedSelf && (held || (await hasIdentity(path.join(dir, datedSelf.name), identity)))) {
-        const limit = before && dated.find((c) => c.stats.dev === before.dev && c.stats.ino === before.ino);
+        const limit = before && withIdentity(dated, before);
         const newer = dated.filter((c) => rotatedBefore(datedSelf, c) && (!limit || rotatedBefore(c, limit))).sort((a, b) => (rotatedBefore(a, b) ? -1 : 1));
         const opened = await openUnmoved(dir, newer, skip);
         if (!opened.moved || last) return opened.found;
@@ -169,7 +168,7 @@ export async function findNewerRotations(
       await elsewhere?.handle.close().catch(() => undefined);
       return elsewhere ? [] : undefined;
     }
-    const floor = (before && at(before)?.rank) || 0;
+    const floor = (before && withIdentity(numbered, before)?.rank) || 0;
     const opened = await openUnmoved(dir, numbered.filter((c) => c.rank < self.rank && c.rank > floor).sort((a, b) => b.rank - a.rank), skip);
     if (!opened.moved || last) return opened.found;
     for (const file of opened.found) await file.handle.close().catch(() => undefined);
@@ -224,6 +223,11 @@ async function datedRotations(dir: string, base: string, names: string): Promise
     }
   }
   return dated;
+}
+
+/** The listed file that is `identity`'s inode, if any. */
+function withIdentity<T extends { stats: Stats }>(listed: T[], identity: FileIdentity): T | undefined {
+  return listed.find((c) => c.stats.dev === identity.dev && c.stats.ino === identity.ino);
 }
 
 /** `a` was rotated before `b`: written to last before it, or, written to in the same millisecond, named earlier. */

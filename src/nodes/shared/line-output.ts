@@ -83,23 +83,20 @@ export function lineOutput(RED: NodeAPI, def: NodeDef, output: Output, port = 0)
     messages(chunk, ticket, counts) {
       const inode = chunk.identity.ino;
       const path = chunk.path;
+      /** msg.file: object literals of one shape each (no spread per line). */
+      const fileOf = (offset: number, end: number, lines: number) =>
+        counts ? { path, offset, end, lines, inode, rotations: counts.rotations, truncations: counts.truncations } : { path, offset, end, lines, inode };
       if (output === 'lines') {
-        const file = counts
-          ? { path, offset: chunk.start, end: chunk.end, lines: chunk.lines.length, inode, rotations: counts.rotations, truncations: counts.truncations }
-          : { path, offset: chunk.start, end: chunk.end, lines: chunk.lines.length, inode };
-        return [{ topic: path, payload: chunk.lines, file, _ingest: ticket }];
+        return [{ topic: path, payload: chunk.lines, file: fileOf(chunk.start, chunk.end, chunk.lines.length), _ingest: ticket }];
       }
-      // One message per line: a plain loop, literals of one shape (no spread or map per line).
+      // One message per line: a plain loop (no map per line).
       const lines = chunk.lines;
       const ends = chunk.lineEnds ?? [];
       const messages: NodeMessage[] = new Array(lines.length);
       let offset = chunk.start;
       for (let i = 0; i < lines.length; i++) {
         const end = ends[i];
-        const file = counts
-          ? { path, offset, end, lines: 1, inode, rotations: counts.rotations, truncations: counts.truncations }
-          : { path, offset, end, lines: 1, inode };
-        messages[i] = { topic: path, payload: lines[i], file, _ingest: ticket };
+        messages[i] = { topic: path, payload: lines[i], file: fileOf(offset, end, 1), _ingest: ticket };
         offset = end;
       }
       return messages;
