@@ -23,13 +23,14 @@ function peerDir() {
  * Starts Node-RED with `flows`. Returns an object with the child's pid and
  * reset()/stats()/waitFor() for the sink and probe in the flow.
  */
-async function startSubject({ name, flows, packDir, verbose = false, tmp }) {
+async function startSubject({ name, flows, packDir, verbose = false, tmp, nodeArgs }) {
   const nodesDir = [packDir, FLOOR_NODE_DIR];
   const peer = peerDir();
   if (peer) nodesDir.push(peer);
   const userDir = fs.mkdtempSync(path.join(tmp, `nr-${name.replace(/[^a-z0-9]+/gi, '-')}-`));
   const nr = await startNodeRed({
     flows,
+    nodeArgs,
     userDir,
     nodesDir,
     echo: verbose ? (line) => log(`  [${name}] ${line}`) : false,

@@ -146,6 +146,7 @@ async function waitForHttp(url, { signal, interval = 100 } = {}) {
  * @param {string} [o.userDir]      default: a new temp folder, removed by stop()
  * @param {object} [o.env]          extra environment for the child
  * @param {string} [o.nodeBin]      node binary (default env NODE_RED_NODE_BIN or this node)
+ * @param {string[]} [o.nodeArgs]  options for node itself, before red.js (e.g. V8 flags)
  * @param {string} [o.nodeRedDir]   Node-RED install (default env NODE_RED_PATH or ./node_modules/node-red)
  * @param {string|string[]} [o.nodesDir] default: this repo's root (loads the pack as a module)
  * @param {object} [o.settings]     extra settings merged over the defaults
@@ -168,7 +169,7 @@ async function startNodeRed(o = {}) {
     buildSettings({ port, host, flowFile, nodesDir: o.nodesDir || [REPO_ROOT], extra: o.settings }),
   );
   const url = `http://${host}:${port}/`;
-  const args = [path.join(nodeRedDir, 'red.js'), '--userDir', userDir, '--settings', settingsFile];
+  const args = [...(o.nodeArgs || []), path.join(nodeRedDir, 'red.js'), '--userDir', userDir, '--settings', settingsFile];
   const child = spawn(nodeBin, args, {
     cwd: userDir,
     env: { ...process.env, ...o.env },
