@@ -17,6 +17,7 @@ import { Discovery, type DiscoveryMode, type DiscoveryOptions } from './discover
 import { TailSession, type TailSessionOptions } from './tail-session';
 import type { FileIdentity } from './file-identity';
 import { hasSameHead } from './file-identity';
+import { openRegularFile } from './regular-file';
 import type { LineChunk, ReaderSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
 import { CreditPool, type Ticket } from './delivery-ledger';
@@ -275,8 +276,9 @@ export class DirectoryTail {
     if (!known || known.path === file || known.identity.headLength === 0) return false;
     let handle;
     try {
-      handle = await fsp.open(file, 'r');
-      return await hasSameHead(known.identity, handle, await handle.stat());
+      let opened: Stats;
+      ({ handle, stats: opened } = await openRegularFile(file));
+      return await hasSameHead(known.identity, handle, opened);
     } catch {
       return false;
     } finally {

@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { type FileIdentity, HEAD_BYTES, identify } from './file-identity';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type ReaderSettings } from './file-reader';
 import { findCopy, findFileByIdentity, findNewerRotations } from './sibling-search';
+import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
 import type { SplitterEvent } from './line-splitter';
 
 export type StartAt = 'end' | 'beginning';
@@ -307,7 +308,9 @@ export class FileFollower {
     const target = this.options.path;
     let stats: Stats;
     try {
-      // stat before open: opening a FIFO would block a worker thread.
+      // A stat first: what is plainly no file (a FIFO, a folder) is refused
+      // without opening it. It cannot make the open safe (the path may be
+      // replaced in between): openRegularFile does that.
       stats = await fsp.stat(target);
     } catch (err) {
       if (errorCode(err) === 'ENOENT') {
@@ -319,17 +322,17 @@ export class FileFollower {
       return this.openFailed(err);
     }
     if (!stats.isFile()) {
-      this.reportError('notAFile', Object.assign(new Error(`${target} is not a regular file`), { code: 'ENOTFILE' }));
+      this.reportError('notAFile', notARegularFile(target, stats));
       return false;
     }
     let handle;
     try {
-      handle = await fsp.open(target, 'r');
+      // What was opened, from its own fstat: the stat above may be of another file.
+      ({ handle, stats } = await openRegularFile(target));
     } catch (err) {
       return this.openFailed(err);
     }
     try {
-      stats = await handle.stat();
       const { identity, matched } = await identifyAgainst(handle, stats, this.resume);
       if (!this.resumedRotated && !(await this.reopenRotatedFromCheckpoint({ stats, matched }))) {
         await handle.close().catch(() => undefined);
@@ -365,7 +368,7 @@ export class FileFollower {
       this.setState(this.paused ? 'paused' : 'waiting');
     } else if (code === 'EACCES' || code === 'EPERM') {
       this.reportError('denied', err);
-    } else if (code === 'EISDIR') {
+    } else if (isNotARegularFile(err)) {
       this.reportError('notAFile', err);
     } else {
       this.reportError('read', err);

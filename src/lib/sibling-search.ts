@@ -6,6 +6,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { type FileIdentity, hasSameHead, isSameFile } from './file-identity';
+import { openRegularFile } from './regular-file';
 
 export interface FoundFile {
   path: string;
@@ -74,9 +75,10 @@ async function matchOnce(
     if (!pick(candidate.stats)) continue;
     let handle: fsp.FileHandle | undefined;
     try {
-      handle = await fsp.open(candidate.path, 'r');
-      const stats = await handle.stat();
-      if (await matches(handle, stats)) return { path: candidate.path, handle, stats };
+      let stats: Stats;
+      ({ handle, stats } = await openRegularFile(candidate.path));
+      // Judged again on the file opened: the one listed may have been replaced.
+      if (pick(stats) && (await matches(handle, stats))) return { path: candidate.path, handle, stats };
     } catch {
       // unreadable: not the one
     }
@@ -190,15 +192,15 @@ async function openUnmoved(
     const file = path.join(dir, candidate.name);
     let handle: fsp.FileHandle | undefined;
     try {
-      handle = await fsp.open(file, 'r');
-      const stats = await handle.stat();
+      let stats: Stats;
+      ({ handle, stats } = await openRegularFile(file));
       if (stats.ino !== candidate.stats.ino || stats.dev !== candidate.stats.dev) moved = true;
       else if (!skip(stats)) {
         found.push({ path: file, handle, stats });
         continue;
       }
     } catch {
-      moved = true; // vanished meanwhile
+      moved = true; // vanished or replaced meanwhile (by no regular file)
     }
     await handle?.close().catch(() => undefined);
   }
@@ -245,8 +247,9 @@ function isDatedRotation(name: string, base: string): boolean {
 async function hasIdentity(file: string, identity: FileIdentity): Promise<boolean> {
   let handle: fsp.FileHandle | undefined;
   try {
-    handle = await fsp.open(file, 'r');
-    return await isSameFile(identity, handle, await handle.stat());
+    let stats: Stats;
+    ({ handle, stats } = await openRegularFile(file));
+    return await isSameFile(identity, handle, stats);
   } catch {
     return false;
   } finally {
