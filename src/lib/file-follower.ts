@@ -322,7 +322,7 @@ export class FileFollower {
       return this.openFailed(err);
     }
     if (!stats.isFile()) {
-      this.reportError('notAFile', notARegularFile(target, stats));
+      this.reportError('notAFile', notARegularFile(target));
       return false;
     }
     let handle;

@@ -27,10 +27,9 @@ export interface OpenedFile {
   stats: Stats;
 }
 
-/** An error with code ENOTFILE, saying what `file` is instead. */
-export function notARegularFile(file: string, stats?: Stats): NodeJS.ErrnoException {
-  const kind = stats ? ` (${kindOf(stats)})` : '';
-  return Object.assign(new Error(`${file} is not a regular file${kind}`), { code: NOT_A_REGULAR_FILE, path: file });
+/** An error with code ENOTFILE (the message is the one the nodes and the sidebar show). */
+export function notARegularFile(file: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${file} is not a regular file`), { code: NOT_A_REGULAR_FILE, path: file });
 }
 
 /**
@@ -54,7 +53,7 @@ export async function openRegularFile(file: string): Promise<OpenedFile> {
   }
   if (!stats.isFile()) {
     await handle.close().catch(() => undefined);
-    throw notARegularFile(file, stats);
+    throw notARegularFile(file);
   }
   return { handle, stats };
 }
@@ -78,19 +77,10 @@ export function readRegularFileSync(file: string, encoding: BufferEncoding): str
 export function readRegularFileSync(file: string, encoding?: BufferEncoding): Buffer | string {
   const fd = openSync(file, OPEN_FLAGS);
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw notARegularFile(file, stats);
+    if (!fstatSync(fd).isFile()) throw notARegularFile(file);
     const bytes = readFileSync(fd);
     return encoding ? bytes.toString(encoding) : bytes;
   } finally {
     closeSync(fd);
   }
-}
-
-function kindOf(stats: Stats): string {
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a file';
 }

@@ -110,7 +110,7 @@ describe('regular-file: only regular files are opened, and no open waits', funct
       const before = openFds();
       const err = await openRegularFile(fifo).should.be.rejected();
       err.code.should.equal(NOT_A_REGULAR_FILE);
-      err.message.should.containEql('pipe.log is not a regular file (a FIFO)');
+      err.message.should.equal(`${fifo} is not a regular file`);
       isNotARegularFile(err).should.be.true();
       openFds().should.equal(before);
     });
@@ -126,9 +126,7 @@ describe('regular-file: only regular files are opened, and no open waits', funct
 
     it('refuses a folder, a device and a Unix socket', async function () {
       (await openRegularFile(dir).should.be.rejected()).code.should.equal(NOT_A_REGULAR_FILE);
-      const device = await openRegularFile('/dev/null').should.be.rejected();
-      device.code.should.equal(NOT_A_REGULAR_FILE);
-      device.message.should.containEql('(a device)');
+      (await openRegularFile('/dev/null').should.be.rejected()).code.should.equal(NOT_A_REGULAR_FILE);
       const socketPath = path.join(dir, 'app.sock');
       const server = net.createServer();
       await new Promise((resolve) => server.listen(socketPath, resolve));
