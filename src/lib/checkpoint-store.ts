@@ -7,7 +7,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { FileIdentity } from './file-identity';
+import { HEAD_BYTES, type FileIdentity } from './file-identity';
+import { isLegacyAmbiguous, keepAsideAsync, legacyStateFileName, namesUnder, stateFileName } from './state-file';
 
 export interface FilePosition {
   identity: FileIdentity;
@@ -25,35 +26,83 @@ export interface Checkpoint {
   files: FilePosition[];
 }
 
+/**
+ * What loading a checkpoint found.
+ * - `none`: there is none; start as configured.
+ * - `loaded`: a checkpoint whose every field is valid.
+ * - `corrupt`: the file is not a valid checkpoint (not JSON, another version,
+ *   a field missing or of the wrong type or range). It was moved to `keptAs`
+ *   (undefined if that failed); start as configured.
+ * - `unreadable`: the file could not be read (permissions, a folder in its
+ *   place); it is left where it is. Start as configured.
+ */
+export type CheckpointLoad =
+  | { kind: 'none' }
+  | { kind: 'loaded'; checkpoint: Checkpoint }
+  | { kind: 'corrupt'; file: string; problem: string; keptAs: string | undefined }
+  | { kind: 'unreadable'; file: string; code: string | undefined; message: string };
+
+/** Problems with a checkpoint, for the nodes' warnings. */
+export type CheckpointProblem = Exclude<CheckpointLoad, { kind: 'none' } | { kind: 'loaded' }>;
+
 export class CheckpointStore {
   constructor(readonly dir: string) {}
 
-  private fileFor(key: string): string {
-    return path.join(this.dir, `${key.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+  /** The file that holds `key`'s checkpoint. */
+  fileFor(key: string): string {
+    return path.join(this.dir, stateFileName(key));
   }
 
-  async load(key: string): Promise<Checkpoint | undefined> {
+  /**
+   * Reads `key`'s checkpoint. Never rejects: whatever is in the file, the
+   * result is a checkpoint that is valid in every field, or the reason there
+   * is none. A corrupt file is moved aside, so it is reported once and the
+   * next save starts clean.
+   *
+   * `followed` is the path the caller follows: it decides whether a file
+   * under the name earlier versions used is this key's (see adoptLegacy).
+   */
+  async load(key: string, followed?: string): Promise<CheckpointLoad> {
     const file = this.fileFor(key);
-    let text: string;
+    let text = await readIfExists(file);
+    if (text === undefined && (await this.adoptLegacy(key, file, followed))) text = await readIfExists(file);
+    if (text === undefined) return { kind: 'none' };
+    if (typeof text !== 'string') return { kind: 'unreadable', file, code: text.code, message: text.message };
+    const checkpoint = parseCheckpoint(text);
+    if (typeof checkpoint !== 'string') return { kind: 'loaded', checkpoint };
+    return { kind: 'corrupt', file, problem: checkpoint, keptAs: await keepAsideAsync(file) };
+  }
+
+  /**
+   * Upgrades: earlier versions named the file differently (legacyStateFileName).
+   * With no file under today's name, one under the old name is moved to it,
+   * so positions survive the upgrade. Returns whether one was.
+   *
+   * When other keys shared the old name (this key has unsafe characters:
+   * `a/b` and `a_b` both wrote `a_b.json`), the file may be another key's.
+   * It is taken only when nothing says so: when it records the path this
+   * key follows (`followed`), or when it is no valid checkpoint at all (then
+   * it is of no use to anyone, and load keeps it aside and says so). A valid
+   * one for another path is left for its owner. If two keys follow the same
+   * path under one old name, the first to load takes it: they shared that
+   * file before, and its positions are checked against each file's identity.
+   */
+  private async adoptLegacy(key: string, file: string, followed: string | undefined): Promise<boolean> {
+    const legacyName = legacyStateFileName(key);
+    if (legacyName === undefined) return false;
+    const legacy = path.join(this.dir, legacyName);
+    if (isLegacyAmbiguous(key)) {
+      const text = await readIfExists(legacy);
+      if (typeof text !== 'string') return false; // none, or unreadable: leave it
+      const checkpoint = parseCheckpoint(text);
+      if (typeof checkpoint !== 'string' && checkpoint.path !== followed) return false;
+    }
     try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (err) {
-      const { code, message } = err as NodeJS.ErrnoException;
-      if (code === 'ENOENT') return undefined;
-      // Name the file: a bare "EISDIR: illegal operation on a directory, read" says not which.
-      throw Object.assign(new Error(`Cannot read checkpoint ${file}: ${message}`, { cause: err }), { code });
+      await fsp.rename(legacy, file);
+      return true;
+    } catch {
+      return false;
     }
-    let data: Checkpoint | null;
-    try {
-      data = JSON.parse(text) as Checkpoint | null;
-    } catch (err) {
-      throw new Error(`Corrupt checkpoint ${file}: ${(err as Error).message}`, { cause: err });
-    }
-    // `null` or a number parse too: check the shape before reading fields.
-    if (typeof data !== 'object' || data === null || data.version !== 1 || !Array.isArray(data.files)) {
-      throw new Error(`Unknown checkpoint format in ${file}`);
-    }
-    return data;
   }
 
   async save(key: string, checkpoint: Omit<Checkpoint, 'version' | 'updated'>): Promise<void> {
@@ -65,17 +114,85 @@ export class CheckpointStore {
     await fsp.rm(this.fileFor(key), { force: true });
   }
 
-  /** Removes every checkpoint whose key starts with `prefix`. */
+  /** Removes every checkpoint whose key is `prefix` and then safe characters only (see namesUnder). */
   async removeAll(prefix: string): Promise<void> {
-    const start = path.basename(this.fileFor(prefix)).replace(/\.json$/, '');
+    const under = namesUnder(prefix);
     let names: string[];
     try {
       names = await fsp.readdir(this.dir);
     } catch {
       return;
     }
-    await Promise.all(names.filter((n) => n.startsWith(start) && n.endsWith('.json')).map((n) => fsp.rm(path.join(this.dir, n), { force: true })));
+    await Promise.all(names.filter(under).map((n) => fsp.rm(path.join(this.dir, n), { force: true })));
   }
+}
+
+/** The file's text; undefined when there is none; the error when it cannot be read. */
+async function readIfExists(file: string): Promise<string | NodeJS.ErrnoException | undefined> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    const error = err as NodeJS.ErrnoException;
+    return error.code === 'ENOENT' ? undefined : error;
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+/** Device and inode numbers: whole and not negative; an inode may exceed 2^53 (Windows), so not "safe". */
+const isDeviceNumber = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+const HEAD_HASH = /^[0-9a-f]{64}$/;
+/** Messages quote the file: none of its control characters reach the log. */
+const withoutControls = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+/** A value from the file for a message: as JSON, and short. */
+const shown = (value: unknown): string => {
+  const text = withoutControls(JSON.stringify(value) ?? 'undefined');
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+};
+
+/**
+ * A checkpoint from a file's text, checked field by field, or what is wrong
+ * with it. Only the known fields are copied: nothing else in the file
+ * reaches the engine.
+ */
+export function parseCheckpoint(text: string): Checkpoint | string {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    // The parser quotes the text: no control characters into the log, and not much of it.
+    return `not JSON: ${withoutControls((err as Error).message).slice(0, 200)}`;
+  }
+  if (!isRecord(data)) return 'not a JSON object';
+  if (data.version !== 1) return `unknown version ${shown(data.version)}`;
+  if (typeof data.path !== 'string') return '"path" is not a string';
+  if (typeof data.updated !== 'string') return '"updated" is not a string';
+  if (!Array.isArray(data.files)) return '"files" is not a list';
+  const files: FilePosition[] = [];
+  for (const [i, entry] of data.files.entries()) {
+    const position = parseFilePosition(entry);
+    if (typeof position === 'string') return `files[${i}]: ${position}`;
+    files.push(position);
+  }
+  return { version: 1, path: data.path, updated: data.updated, files };
+}
+
+function parseFilePosition(entry: unknown): FilePosition | string {
+  if (!isRecord(entry)) return 'not an object';
+  const { identity, offset } = entry;
+  if (!isRecord(identity)) return '"identity" is not an object';
+  if (!isDeviceNumber(identity.dev)) return '"identity.dev" is not a whole number, 0 or more';
+  if (!isDeviceNumber(identity.ino)) return '"identity.ino" is not a whole number, 0 or more';
+  if (!isCount(identity.headLength) || identity.headLength > HEAD_BYTES) return `"identity.headLength" is not a whole number from 0 to ${HEAD_BYTES}`;
+  if (typeof identity.headHash !== 'string' || !HEAD_HASH.test(identity.headHash)) return '"identity.headHash" is not a sha256 in hex';
+  if (!isCount(offset)) return `"offset" ${shown(offset)} is not a whole number of bytes, 0 or more`;
+  if (entry.path !== undefined && typeof entry.path !== 'string') return '"path" is not a string';
+  const position: FilePosition = {
+    identity: { dev: identity.dev, ino: identity.ino, headLength: identity.headLength, headHash: identity.headHash },
+    offset,
+  };
+  if (typeof entry.path === 'string') position.path = entry.path;
+  return position;
 }
 
 let tempCounter = 0;

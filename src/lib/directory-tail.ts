@@ -21,7 +21,7 @@ import { openRegularFile } from './regular-file';
 import type { LineChunk, ReaderSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
 import { CreditPool, type Ticket } from './delivery-ledger';
-import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
+import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 
 export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error';
@@ -69,7 +69,10 @@ export interface DirectoryTailHooks {
   notice(notice: FollowerNotice): void;
   error(error: FollowerError): void;
   mode(mode: DiscoveryMode): void;
+  /** Writing a checkpoint failed. */
   checkpointError(err: unknown): void;
+  /** A stored checkpoint could not be used (corrupt: kept aside; or unreadable); that file starts at `startAt`. */
+  checkpointProblem(problem: CheckpointProblem): void;
 }
 
 /** A file closed for the open-file limit. */
@@ -377,6 +380,7 @@ export class DirectoryTail {
         this.hooks.event({ event: 'error', path: error.path, detail: { code: error.code, message: error.message } });
       },
       checkpointError: (err) => this.hooks.checkpointError(err),
+      checkpointProblem: (problem) => this.hooks.checkpointProblem(problem),
       opened: (identity) => this.remember(identity, file),
     });
     if (this.paused) session.pause();
@@ -471,12 +475,10 @@ export class DirectoryTail {
   private async loadSeen(): Promise<void> {
     const cp = this.options.checkpoints;
     if (!cp || !this.options.resume) return;
-    try {
-      const saved = await cp.store.load(this.seenKey);
-      for (const { identity, path } of saved?.files ?? []) this.seen.set(`${identity.dev}:${identity.ino}`, { identity, path: path ?? '' });
-    } catch (err) {
-      this.hooks.checkpointError(err);
-    }
+    const saved = await cp.store.load(this.seenKey, this.options.discovery.root);
+    if (saved.kind === 'loaded') {
+      for (const { identity, path } of saved.checkpoint.files) this.seen.set(`${identity.dev}:${identity.ino}`, { identity, path: path ?? '' });
+    } else if (saved.kind !== 'none') this.hooks.checkpointProblem(saved);
   }
 
   /** Keeps the head of a file read in `seen` as it grows, so it tells the file from others. */

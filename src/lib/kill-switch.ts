@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomically } from './checkpoint-store';
+import { isLegacyAmbiguous, keepAside, legacyStateFileName, stateFileName } from './state-file';
 
 export type SwitchState = 'engaged' | 'released';
 
@@ -220,20 +221,50 @@ function parseStateFile(text: string): StateFile | string {
   return { version: 1, id: String(file.id ?? ''), state: file.state, history };
 }
 
-/** Moves an unreadable state file out of the way; returns where, if it could. */
-function keepAside(file: string): string | undefined {
-  const aside = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  try {
-    fs.renameSync(file, aside);
-    return aside;
-  } catch {
-    return undefined;
-  }
+/** The state file of switch `id` in `dir` (one per id: see stateFileName). */
+export function switchFile(dir: string, id: string): string {
+  return path.join(dir, stateFileName(id));
 }
 
-/** The state file of switch `id` in `dir`. */
-export function switchFile(dir: string, id: string): string {
-  return path.join(dir, `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+/**
+ * Upgrades: earlier versions named the state file differently
+ * (legacyStateFileName). With no file under today's name, one under the old
+ * name is moved to it, so the state survives the upgrade.
+ *
+ * When other ids shared the old name (`a/b` and `a_b` both wrote `a_b.json`),
+ * the file may be another switch's. It is moved when it records this id; one
+ * that records another id is left alone. One that cannot be understood may be
+ * either's: it is copied, so this switch fails closed on it (and keeps its
+ * copy aside), and the original is left for the other switch to fail closed
+ * on too.
+ */
+function adoptLegacySwitchFile(dir: string, id: string, file: string): void {
+  const legacyName = legacyStateFileName(id);
+  if (legacyName === undefined || fs.existsSync(file)) return;
+  const legacy = path.join(dir, legacyName);
+  if (isLegacyAmbiguous(id)) {
+    let text: string;
+    try {
+      text = fs.readFileSync(legacy, 'utf8');
+    } catch {
+      return; // none, or not readable by us: leave it
+    }
+    const data = parseStateFile(text);
+    if (typeof data === 'string') {
+      try {
+        fs.copyFileSync(legacy, file, fs.constants.COPYFILE_EXCL);
+      } catch {
+        // it cannot be copied: start without it
+      }
+      return;
+    }
+    if (data.id !== id) return;
+  }
+  try {
+    fs.renameSync(legacy, file);
+  } catch {
+    // none, or it cannot be moved: start without it
+  }
 }
 
 /** Switches by state file, for the life of the process. */
@@ -248,6 +279,7 @@ export class KillSwitchRegistry {
     const file = path.resolve(switchFile(dir, id));
     const known = this.switches.get(file);
     if (known) return { killSwitch: known, created: false };
+    adoptLegacySwitchFile(dir, id, file);
     const killSwitch = KillSwitch.open(id, file, initial);
     this.switches.set(file, killSwitch);
     return { killSwitch, created: true };

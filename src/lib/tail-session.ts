@@ -14,7 +14,7 @@ import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerS
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import type { LineChunk } from './file-reader';
 import { type CreditPool, DeliveryTracker, deliveryLedger, type Ticket } from './delivery-ledger';
-import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
+import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 
 export interface TailSessionHooks {
   /** Sends the lines on; returns how many acknowledgements each message needs. */
@@ -26,7 +26,10 @@ export interface TailSessionHooks {
   state(state: FollowerState): void;
   notice(notice: FollowerNotice): void;
   error(error: FollowerError): void;
+  /** Writing the checkpoint failed. */
   checkpointError(err: unknown): void;
+  /** The stored checkpoint could not be used (corrupt: kept aside; or unreadable): reading starts at `startAt`. */
+  checkpointProblem(problem: CheckpointProblem): void;
   /** A file is read from `offset` on (to recognise it later under another name). */
   opened?(identity: FileIdentity, offset: number): void;
 }
@@ -86,12 +89,10 @@ export class TailSession {
     let resume = this.options.resumeFrom;
     if (!resume && this.options.resume && this.options.checkpoints) {
       const { store, key } = this.options.checkpoints;
-      try {
-        const saved = await store.load(key);
-        if (saved && saved.path === this.options.path) resume = saved.files;
-      } catch (err) {
-        this.hooks.checkpointError(err);
-      }
+      const saved = await store.load(key, this.options.path);
+      if (saved.kind === 'loaded') {
+        if (saved.checkpoint.path === this.options.path) resume = saved.checkpoint.files;
+      } else if (saved.kind !== 'none') this.hooks.checkpointProblem(saved);
     }
     for (const point of resume ?? []) this.delivered.set(fileKeyOf(point.identity), { ...point });
     this.follower = new FileFollower({ ...this.options, resume }, {

@@ -40,6 +40,7 @@ function follow(file, { acks = 0, credit = 1e6, chunkBytes } = {}) {
       notice: (n) => events.emit('notice', n),
       error: (e) => events.emit('failure', e),
       checkpointError: (err) => events.emit('failure', err),
+      checkpointProblem: (problem) => events.emit('failure', problem),
     },
   );
   /** Resolves once `count` lines in all have been emitted. */
@@ -190,6 +191,7 @@ describe('file snapshots for the log ingest sidebar', function () {
         error: () => undefined,
         mode: () => undefined,
         checkpointError: () => undefined,
+        checkpointProblem: () => undefined,
       },
     );
     await tail.start();

@@ -161,6 +161,63 @@ describe('kill switch engine', function () {
     killSwitch.last.reason.should.have.length(REASON_LIMIT);
   });
 
+  describe('state file names', function () {
+    const engagedFile = (id) => JSON.stringify({ version: 1, id, state: 'engaged', history: [{ state: 'engaged', at: '2024-01-01T00:00:00.000Z', cause: 'http', reason: 'kept' }] });
+
+    it('ids that differ only in unsafe characters (a/b, a_b, a:b) are separate switches, also after a restart', async function () {
+      const ids = ['a/b', 'a_b', 'a:b'];
+      const registry = new Registry();
+      const switches = ids.map((id) => registry.open(id, dir, 'released'));
+      switches.every((s) => s.created).should.be.true();
+      new Set(switches.map((s) => s.killSwitch)).size.should.equal(3);
+      switches[0].killSwitch.engage({ cause: 'message' });
+      switches.map((s) => s.killSwitch.state).should.eql(['engaged', 'released', 'released']);
+      await Promise.all(switches.map((s) => s.killSwitch.whenSaved()));
+      fs.readdirSync(dir).sort().should.eql(['a%2Fb.json', 'a%3Ab.json', 'a_b.json']);
+      const restarted = new Registry();
+      ids.map((id) => restarted.open(id, dir, 'released').killSwitch.state).should.eql(['engaged', 'released', 'released']);
+    });
+
+    it('upgrades: a file under the old name that records this id is moved to the new name, state and history kept', async function () {
+      fs.writeFileSync(path.join(dir, 'a_b.json'), engagedFile('a/b'));
+      const { killSwitch } = new Registry().open('a/b', dir, 'released');
+      killSwitch.loaded.should.eql({ kind: 'restored' });
+      killSwitch.state.should.equal('engaged');
+      killSwitch.last.reason.should.equal('kept');
+      await killSwitch.whenSaved();
+      fs.readdirSync(dir).should.eql(['a%2Fb.json']);
+    });
+
+    it('upgrades: a file under the old name that records another id is left to that switch', async function () {
+      fs.writeFileSync(path.join(dir, 'a_b.json'), engagedFile('a_b'));
+      const registry = new Registry();
+      const other = registry.open('a/b', dir, 'released').killSwitch;
+      other.loaded.should.eql({ kind: 'initial' });
+      other.state.should.equal('released');
+      const owner = registry.open('a_b', dir, 'released').killSwitch;
+      owner.loaded.should.eql({ kind: 'restored' });
+      owner.state.should.equal('engaged');
+    });
+
+    it('upgrades: an unreadable file under a shared old name makes both switches fail closed', async function () {
+      fs.writeFileSync(path.join(dir, 'a_b.json'), '{"version":1,"state":"rele');
+      const registry = new Registry();
+      registry.open('a/b', dir, 'released').killSwitch.loaded.kind.should.equal('fail-closed');
+      registry.open('a_b', dir, 'released').killSwitch.loaded.kind.should.equal('fail-closed');
+    });
+
+    it('upgrades: a long id of safe characters finds its file under the old, uncut name', async function () {
+      const id = 'k'.repeat(200);
+      fs.writeFileSync(path.join(dir, `${id}.json`), engagedFile(id));
+      const { killSwitch } = new Registry().open(id, dir, 'released');
+      killSwitch.state.should.equal('engaged');
+      await killSwitch.whenSaved();
+      const names = fs.readdirSync(dir);
+      names.should.eql([path.basename(switchFile(dir, id))]);
+      names[0].length.should.be.below(160);
+    });
+  });
+
   it('can live in memory only', function () {
     const killSwitch = KillSwitch.open('mem', undefined, 'released');
     killSwitch.engage({ cause: 'message' }).state.should.equal('engaged');

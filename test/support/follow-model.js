@@ -633,6 +633,7 @@ class SessionEngine {
         notice: (n) => world.note(n),
         error: (e) => world.note({ error: e.code, reason: e.reason }),
         checkpointError: (err) => world.note({ checkpointError: String(err) }),
+        checkpointProblem: (problem) => world.note({ checkpointProblem: problem }),
       },
     );
     // The session keeps `opened` to itself: listen in (white-box).
@@ -671,14 +672,21 @@ class SessionEngine {
   async resume(fromStore = true) {
     this.world.stopped = false;
     if (fromStore) {
-      const saved = await this.store.load(this.key);
-      const files = saved ? saved.files : [];
+      const files = await this.savedFiles();
       this.world.beginEpoch(files);
       await this.start(undefined);
     } else {
       this.world.beginEpoch(this.points);
       await this.start(this.points);
     }
+  }
+
+  /** The positions in the checkpoint; none if there is none (any other outcome is a failure of the engine). */
+  async savedFiles() {
+    const saved = await this.store.load(this.key);
+    if (saved.kind === 'none') return [];
+    if (saved.kind !== 'loaded') throw new Error(`checkpoint ${saved.kind}: ${JSON.stringify(saved)}`);
+    return saved.checkpoint.files;
   }
 
   async restart(fromStore = true) {
@@ -697,8 +705,7 @@ class SessionEngine {
     s.tracker.close();
     await s.follower.stop(); // only to close its files and watchers: its points are dropped
     deliveryLedger.unregister(s.tracker);
-    const saved = await this.store.load(this.key);
-    const files = saved ? saved.files : [];
+    const files = await this.savedFiles();
     this.world.crashedWith(files);
     this.world.beginEpoch(files);
     await this.start(undefined);

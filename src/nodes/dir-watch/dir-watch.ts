@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { NodeAPI, Node, NodeMessage } from '../shared/red';
 import { compactCount, numberOr, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { lineOutput, readLineOptions, reportNotice, type LineSourceDef } from '../shared/line-output';
+import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { DirectoryTail, type FileEvent } from '../../lib/directory-tail';
 import { deliveryLedger } from '../../lib/delivery-ledger';
 import { CheckpointStore } from '../../lib/checkpoint-store';
@@ -135,6 +135,7 @@ export default function register(RED: NodeAPI): void {
           showStatus(true);
         },
         checkpointError: (err) => node.warn(RED._('dir-watch.errors.checkpoint', { message: String(err) })),
+        checkpointProblem: (problem) => reportCheckpointProblem(RED, node, 'dir-watch', problem),
       },
     );
 

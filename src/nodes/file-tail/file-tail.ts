@@ -5,7 +5,7 @@
 import type { NodeAPI, Node, NodeMessage, DoneFn } from '../shared/red';
 import { compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { lineOutput, readLineOptions, reportNotice, type LineSourceDef } from '../shared/line-output';
+import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { TailSession, type TailSessionOptions } from '../../lib/tail-session';
 import type { LineChunk } from '../../lib/file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint } from '../../lib/file-follower';
@@ -120,6 +120,7 @@ export default function register(RED: NodeAPI): void {
         notice: onNotice,
         error: onError,
         checkpointError: (err) => node.warn(RED._('file-tail.errors.checkpoint', { message: String(err) })),
+        checkpointProblem: (problem) => reportCheckpointProblem(RED, node, 'file-tail', problem),
       });
       if (switchEngaged) obeySwitch();
       void session.start();

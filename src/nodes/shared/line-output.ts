@@ -8,6 +8,7 @@ import { numberOr, oneOf, unescapeDelimiter } from './config';
 import type { LineChunk, SplitterSettings } from '../../lib/file-reader';
 import type { Ticket } from '../../lib/delivery-ledger';
 import type { FollowerNotice } from '../../lib/file-follower';
+import type { CheckpointProblem } from '../../lib/checkpoint-store';
 
 export type Output = 'line' | 'lines';
 
@@ -107,6 +108,17 @@ export function lineOutput(RED: NodeAPI, def: NodeDef, output: Output, port = 0)
 }
 
 /** Logs what happened to a file: normal events as log lines, losses and repairs as warnings. */
+/**
+ * A saved read position that could not be used: a warning that names its
+ * file (and where a corrupt one was kept). Reading starts as "Start at" says.
+ */
+export function reportCheckpointProblem(RED: NodeAPI, node: Node, type: string, problem: CheckpointProblem): void {
+  const key = (name: string) => `${type}.warnings.${name}`;
+  if (problem.kind === 'unreadable') node.warn(RED._(key('checkpointUnreadable'), { file: problem.file, message: problem.message }));
+  else if (problem.keptAs) node.warn(RED._(key('checkpointCorrupt'), { file: problem.file, problem: problem.problem, keptAs: problem.keptAs }));
+  else node.warn(RED._(key('checkpointCorruptNotMoved'), { file: problem.file, problem: problem.problem }));
+}
+
 export function reportNotice(RED: NodeAPI, node: Node, type: string, notice: FollowerNotice): void {
   const key = (name: string) => `${type}.warnings.${name}`;
   switch (notice.kind) {
