@@ -8,6 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { HEAD_BYTES, type FileIdentity } from './file-identity';
+import { readRegularFile } from './regular-file';
 import { isLegacyAmbiguous, keepAsideAsync, legacyStateFileName, namesUnder, stateFileName } from './state-file';
 
 export interface FilePosition {
@@ -130,7 +131,7 @@ export class CheckpointStore {
 /** The file's text; undefined when there is none; the error when it cannot be read. */
 async function readIfExists(file: string): Promise<string | NodeJS.ErrnoException | undefined> {
   try {
-    return await fsp.readFile(file, 'utf8');
+    return await readRegularFile(file, 'utf8');
   } catch (err) {
     const error = err as NodeJS.ErrnoException;
     return error.code === 'ENOENT' ? undefined : error;

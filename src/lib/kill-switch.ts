@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomically } from './checkpoint-store';
+import { readRegularFileSync } from './regular-file';
 import { isLegacyAmbiguous, keepAside, legacyStateFileName, stateFileName } from './state-file';
 
 export type SwitchState = 'engaged' | 'released';
@@ -95,7 +96,7 @@ export class KillSwitch {
     let text: string | undefined;
     let error: string | undefined;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readRegularFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') error = (err as Error).message;
     }
@@ -245,7 +246,7 @@ function adoptLegacySwitchFile(dir: string, id: string, file: string): void {
   if (isLegacyAmbiguous(id)) {
     let text: string;
     try {
-      text = fs.readFileSync(legacy, 'utf8');
+      text = readRegularFileSync(legacy, 'utf8');
     } catch {
       return; // none, or not readable by us: leave it
     }

@@ -296,8 +296,17 @@ describe('checkpoint-store', function () {
         const result = await store.load('k');
         result.kind.should.equal('unreadable');
         result.file.should.equal(file);
-        result.code.should.equal('EISDIR');
+        result.code.should.equal('ENOTFILE'); // a folder is opened and refused by its fstat
         fs.statSync(file).isDirectory().should.be.true();
+      });
+
+      it('a FIFO where the file should be: unreadable at once (the open never waits for a writer)', async function () {
+        const store = new CheckpointStore(dir);
+        const file = path.join(dir, 'k.json');
+        require('child_process').execFileSync('mkfifo', [file]);
+        const result = await store.load('k');
+        result.kind.should.equal('unreadable');
+        result.file.should.equal(file);
       });
 
       it('property: any JSON value loads as a checkpoint valid in every field, or is kept aside; load never rejects', async function () {

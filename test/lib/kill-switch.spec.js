@@ -121,11 +121,20 @@ describe('kill switch engine', function () {
       });
     }
 
+    it('when a FIFO stands in place of the state file: engaged at once, the open never waits for a writer', function () {
+      const file = switchFile(dir, 's1');
+      require('child_process').execFileSync('mkfifo', [file]);
+      const { killSwitch } = new Registry().open('s1', dir, 'released');
+      killSwitch.state.should.equal('engaged');
+      killSwitch.loaded.kind.should.equal('fail-closed');
+      killSwitch.last.reason.should.containEql(file);
+    });
+
     it('when the state file cannot be read at all (a directory in its place)', function () {
       fs.mkdirSync(switchFile(dir, 's1'));
       const { killSwitch } = new Registry().open('s1', dir, 'released');
       killSwitch.state.should.equal('engaged');
-      killSwitch.loaded.error.should.match(/EISDIR/);
+      killSwitch.loaded.error.should.match(/is not a regular file/);
     });
   });
 
