@@ -85,10 +85,10 @@ describe('file-tail and dir-watch with a bad checkpoint', function () {
 
     it('a checkpoint that cannot be read is reported as unreadable, not as one that cannot be written', async function () {
       fs.writeFileSync(logFile, 'a\nb\n');
-      fs.mkdirSync(checkpoint, { recursive: true }); // a folder in its place: EISDIR on read
+      fs.mkdirSync(checkpoint, { recursive: true }); // a folder in its place: refused as no regular file
       const { node, out } = await tail();
       const warning = await nextCall(node, 'warn', (w) => String(w).includes(checkpoint));
-      warning.should.startWith(`Cannot read the saved read position ${checkpoint} (EISDIR`);
+      warning.should.startWith(`Cannot read the saved read position ${checkpoint} (${checkpoint} is not a regular file)`);
       warning.should.endWith('reading starts as set in "Start at"');
       (await out.untilLines(2)).should.eql(['a', 'b']);
       fs.statSync(checkpoint).isDirectory().should.be.true(); // not a corrupt file: left where it is
