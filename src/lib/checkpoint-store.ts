@@ -8,6 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { FileIdentity } from './file-identity';
+import { timerDelay } from './durations';
 
 export interface FilePosition {
   identity: FileIdentity;
@@ -127,7 +128,7 @@ export class CheckpointWriter {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.writeLatest();
-    }, this.intervalMs);
+    }, timerDelay(this.intervalMs));
     this.timer.unref?.();
   }
 

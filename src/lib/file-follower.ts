@@ -19,6 +19,7 @@ import { type FileIdentity, HEAD_BYTES, identify } from './file-identity';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type ReaderSettings } from './file-reader';
 import { findCopy, findFileByIdentity, findNewerRotations } from './sibling-search';
 import type { SplitterEvent } from './line-splitter';
+import { timerDelay } from './durations';
 
 export type StartAt = 'end' | 'beginning';
 
@@ -153,7 +154,7 @@ export class FileFollower {
       this.pollTimer = setInterval(() => {
         if (watching && !this.watcher) this.watchFolder();
         this.trigger();
-      }, Math.max(10, this.options.pollIntervalMs));
+      }, timerDelay(Math.max(10, this.options.pollIntervalMs)));
       this.pollTimer.unref?.();
     }
     this.trigger();
@@ -592,7 +593,7 @@ export class FileFollower {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
       void this.flushIdle();
-    }, delay);
+    }, timerDelay(delay));
     this.idleTimer.unref?.();
   }
 
