@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { HEAD_BYTES, type FileIdentity } from './file-identity';
 import { readRegularFile } from './regular-file';
 import { isLegacyAmbiguous, keepAsideAsync, legacyStateFileName, namesUnder, stateFileName } from './state-file';
+import { timerDelay } from './durations';
 
 export interface FilePosition {
   identity: FileIdentity;
@@ -245,7 +246,7 @@ export class CheckpointWriter {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.writeLatest();
-    }, this.intervalMs);
+    }, timerDelay(this.intervalMs));
     this.timer.unref?.();
   }
 

@@ -23,6 +23,7 @@ import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt
 import { CreditPool, type Ticket } from './delivery-ledger';
 import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
+import { timerDelay } from './durations';
 
 export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error';
 
@@ -191,7 +192,7 @@ export class DirectoryTail {
     if (!this.running) return;
     this.discovery.start();
     if (this.options.pollIntervalMs > 0) {
-      this.pollTimer = setInterval(() => this.poll(), this.options.pollIntervalMs);
+      this.pollTimer = setInterval(() => this.poll(), timerDelay(this.options.pollIntervalMs));
       this.pollTimer.unref?.();
     }
   }
@@ -320,7 +321,7 @@ export class DirectoryTail {
     this.followed.get(file)?.session.poke();
     this.hooks.event({ event: 'removed', path: file });
     this.cancelForget(file);
-    const timer = setTimeout(() => void this.forget(file), Math.max(FORGET_AFTER_MS, (this.options.rotateWaitMs ?? 5000) * 2));
+    const timer = setTimeout(() => void this.forget(file), timerDelay(Math.max(FORGET_AFTER_MS, (this.options.rotateWaitMs ?? 5000) * 2)));
     timer.unref?.();
     this.forgetTimers.set(file, timer);
   }

@@ -10,6 +10,7 @@ import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import micromatch from 'micromatch';
+import { timerDelay } from './durations';
 
 export interface DiscoveryOptions {
   root: string;
@@ -77,7 +78,7 @@ export class Discovery {
     this.running = true;
     void this.begin();
     if (this.options.rescanMs > 0) {
-      this.rescanTimer = setInterval(() => void this.rescan(), this.options.rescanMs);
+      this.rescanTimer = setInterval(() => void this.rescan(), timerDelay(this.options.rescanMs));
       this.rescanTimer.unref?.();
     }
   }
@@ -179,7 +180,7 @@ export class Discovery {
         return;
       }
       void this.rescan();
-    }, Math.min(MISSING_CHECK_MS, this.options.rescanMs > 0 ? this.options.rescanMs : MISSING_CHECK_MS));
+    }, timerDelay(Math.min(MISSING_CHECK_MS, this.options.rescanMs > 0 ? this.options.rescanMs : MISSING_CHECK_MS)));
     this.missingTimer.unref?.();
   }
 

@@ -20,6 +20,7 @@ import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type
 import { findCopy, findFileByIdentity, findNewerRotations } from './sibling-search';
 import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
 import type { SplitterEvent } from './line-splitter';
+import { timerDelay } from './durations';
 
 export type StartAt = 'end' | 'beginning';
 
@@ -154,7 +155,7 @@ export class FileFollower {
       this.pollTimer = setInterval(() => {
         if (watching && !this.watcher) this.watchFolder();
         this.trigger();
-      }, Math.max(10, this.options.pollIntervalMs));
+      }, timerDelay(Math.max(10, this.options.pollIntervalMs)));
       this.pollTimer.unref?.();
     }
     this.trigger();
@@ -595,7 +596,7 @@ export class FileFollower {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
       void this.flushIdle();
-    }, delay);
+    }, timerDelay(delay));
     this.idleTimer.unref?.();
   }
 

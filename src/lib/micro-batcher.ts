@@ -6,6 +6,8 @@
  * a message's done() and a file offset's commit wait for the batch.
  */
 
+import { timerDelay } from './durations';
+
 export type FlushReason = 'interval' | 'size' | 'bytes' | 'flush' | 'close';
 
 export interface BatcherOptions {
@@ -339,7 +341,7 @@ export class MicroBatcher<T> {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.flush('interval');
-    }, this.options.intervalMs);
+    }, timerDelay(this.options.intervalMs));
   }
 }
 

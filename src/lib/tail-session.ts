@@ -15,6 +15,7 @@ import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot'
 import type { LineChunk } from './file-reader';
 import { type CreditPool, DeliveryTracker, deliveryLedger, type Ticket } from './delivery-ledger';
 import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
+import { timerDelay } from './durations';
 
 export interface TailSessionHooks {
   /** Sends the lines on; returns how many acknowledgements each message needs. */
@@ -239,7 +240,7 @@ export class TailSession {
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
+    timer = setTimeout(resolve, timerDelay(ms));
   });
   await Promise.race([promise, timeout]);
   clearTimeout(timer);

@@ -3,8 +3,9 @@
 // /usr/bin/chromium, as editor.spec.js). A browser whose language is de-DE gets
 // the German catalogs (de-DE falls back to de) and help of every node of the
 // pack: every text the edit dialogs set through data-i18n is the one of
-// locales/de, the help the editor holds is the German help, and the status texts
-// the runtime sends as catalog keys are shown in German. An English browser with
+// locales/de, and the help the editor holds is the German help. Status texts are
+// rendered by the runtime in its own language (en-US here), so that Status nodes
+// receive text rather than catalog keys; the editor shows them as sent. An English browser with
 // the editor language set to Deutsch (☰ ▸ Settings ▸ View ▸ Language, kept in
 // localStorage "editor-language") gets German too.
 //
@@ -161,13 +162,13 @@ describe(`editor in German in a real Node-RED ${nodeRedInfo(nodeRedDir).version}
       }
     });
 
-    it('shows the status texts sent as catalog keys in German', async function () {
+    it('shows the status texts as the runtime renders them (its language, en-US), not as keys', async function () {
       for (const [type, key] of [
         ['file-tail', 'status.waiting'],
         ['dir-watch', 'status.waiting'],
         ['kill-switch', 'status.released'],
       ]) {
-        const want = lookup(catalog(type, 'de')[type], key);
+        const want = lookup(catalog(type, 'en-US')[type], key);
         const shown = await ed.waitForStatus(page, IDS[type], new RegExp(`^${want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
         shown.text.should.equal(want);
       }
@@ -206,12 +207,12 @@ describe(`editor in German in a real Node-RED ${nodeRedInfo(nodeRedDir).version}
   });
 
   describe('with an English browser and the editor language set to Deutsch', function () {
-    it('uses the German catalogs, help and status texts', async function () {
+    it('uses the German catalogs and help (status texts stay in the runtime language)', async function () {
       const { page, context, errors } = await openEditor({ locale: 'en-US', init: () => localStorage.setItem('editor-language', 'de') });
       try {
         (await page.evaluate(() => navigator.language)).should.equal('en-US');
         (await page.evaluate(() => RED.i18n.lang())).should.equal('de');
-        const want = catalog('file-tail', 'de')['file-tail'].status.waiting;
+        const want = catalog('file-tail', 'en-US')['file-tail'].status.waiting;
         (await ed.waitForStatus(page, IDS['file-tail'], new RegExp(`^${want}$`))).text.should.equal(want);
         const help = await page.evaluate(() => RED.nodes.getNodeHelp('micro-batch') || '');
         help.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').should.containEql(helpSummary('micro-batch', 'de'));

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { NodeAPI, Node, NodeMessage } from '../shared/red';
-import { compactCount, numberOr, readTyped, stateDir } from '../shared/config';
+import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { DirectoryTail, type FileEvent } from '../../lib/directory-tail';
@@ -65,7 +65,8 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new ThrottledStatus(node);
-    const options = readLineOptions(def);
+    const settings = new SettingsReader(RED, node);
+    const options = readLineOptions(def, settings);
     const out = lineOutput(RED, def, options.output, 0);
     const folder = readTyped(RED, node, def.path, def.pathType, 'str');
     const root = folder.text.trim();
@@ -77,17 +78,25 @@ export default function register(RED: NodeAPI): void {
 
     /** The Open files setting, within half the process's limit on open files (warned about when that is less). */
     function openFilesAllowed(): number {
-      const asked = Math.max(1, Math.floor(numberOr(def.maxOpenFiles, DEFAULT_MAX_OPEN_FILES)));
+      const asked = settings.number('maxOpenFiles', def.maxOpenFiles, { fallback: DEFAULT_MAX_OPEN_FILES, min: 1, integer: true });
       const limit = openFileLimit();
       const allowed = maxOpenFilesWithin(asked, limit);
       if (allowed < asked) node.warn(RED._('dir-watch.warnings.openFilesLimited', { asked, limit, allowed }));
       return allowed;
     }
 
+    /** The Files globs: at least one, else the default (warned about when something else was set). */
+    function readPatterns(): string[] {
+      const patterns = splitPatterns(def.pattern, []);
+      if (patterns.length > 0) return patterns;
+      if (def.pattern !== undefined && def.pattern !== null) settings.bad('pattern', def.pattern, '*.log');
+      return ['*.log'];
+    }
+
     if (!root) {
       sourceRegistry.addSource(node, def, () => ({ state: 'noPath', files: [] }));
       if (folder.env) node.warn(RED._('dir-watch.warnings.envUnset', { name: folder.env }));
-      status.now({ fill: 'grey', shape: 'ring', text: 'dir-watch.status.noPath' });
+      status.now({ fill: 'grey', shape: 'ring', text: RED._('dir-watch.status.noPath') });
       node.on('close', (_removed: boolean, done: () => void) => done());
       return;
     }
@@ -98,11 +107,12 @@ export default function register(RED: NodeAPI): void {
         id: node.id,
         discovery: {
           root,
-          patterns: splitPatterns(def.pattern, ['*.log']),
+          patterns: readPatterns(),
           exclude: splitPatterns(def.exclude, []),
           recursive: def.recursive === true,
-          maxDepth: Math.max(0, Math.floor(numberOr(def.maxDepth, 8))),
-          ignoreOlderMs: Math.max(0, numberOr(def.ignoreOlder, 0)) * 3600 * 1000,
+          maxDepth: settings.number('maxDepth', def.maxDepth, { fallback: 8, min: 0, integer: true }),
+          // Compared with file times, not a timer: any length works.
+          ignoreOlderMs: settings.number('ignoreOlder', def.ignoreOlder, { fallback: 0, min: 0 }) * 3600 * 1000,
           rescanMs: RESCAN_MS,
         },
         maxOpenFiles: openFilesAllowed(),
@@ -158,10 +168,10 @@ export default function register(RED: NodeAPI): void {
       let fill: 'green' | 'yellow' = 'green';
       let shape: 'dot' | 'ring' = 'dot';
       if (paused) {
-        text = 'dir-watch.status.paused';
+        text = RED._('dir-watch.status.paused');
         fill = 'yellow';
       } else if (mode === 'missing') {
-        text = 'dir-watch.status.waiting';
+        text = RED._('dir-watch.status.waiting');
         fill = 'yellow';
         shape = 'ring';
       } else if (mode === 'polling') {

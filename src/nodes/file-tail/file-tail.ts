@@ -3,7 +3,7 @@
  * delivery tracking and checkpoints are the engine's (src/lib/tail-session).
  */
 import type { NodeAPI, Node, NodeMessage, DoneFn } from '../shared/red';
-import { compactCount, readTyped, stateDir } from '../shared/config';
+import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { TailSession, type TailSessionOptions } from '../../lib/tail-session';
@@ -34,7 +34,7 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new ThrottledStatus(node);
-    const { output, ...baseOptions } = readLineOptions(def);
+    const { output, ...baseOptions } = readLineOptions(def, new SettingsReader(RED, node));
     const out = lineOutput(RED, def, output, 0);
     const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
     const configured = readTyped(RED, node, def.path, def.pathType, 'str');
@@ -71,16 +71,16 @@ export default function register(RED: NodeAPI): void {
     function onState(state: FollowerState): void {
       switch (state) {
         case 'following':
-          status.now({ fill: 'green', shape: 'dot', text: lineCount > 0 ? linesStatus() : 'file-tail.status.following' });
+          status.now({ fill: 'green', shape: 'dot', text: lineCount > 0 ? linesStatus() : RED._('file-tail.status.following') });
           break;
         case 'waiting':
-          status.now({ fill: 'yellow', shape: 'ring', text: 'file-tail.status.waiting' });
+          status.now({ fill: 'yellow', shape: 'ring', text: RED._('file-tail.status.waiting') });
           break;
         case 'paused':
-          status.now({ fill: 'yellow', shape: 'dot', text: 'file-tail.status.paused' });
+          status.now({ fill: 'yellow', shape: 'dot', text: RED._('file-tail.status.paused') });
           break;
         case 'stopped':
-          status.now({ fill: 'grey', shape: 'ring', text: 'file-tail.status.stopped' });
+          status.now({ fill: 'grey', shape: 'ring', text: RED._('file-tail.status.stopped') });
           break;
         case 'error':
           break; // the error itself sets the status
@@ -88,7 +88,7 @@ export default function register(RED: NodeAPI): void {
     }
 
     function onError(error: FollowerError): void {
-      status.now({ fill: 'red', shape: 'ring', text: `file-tail.status.${error.reason}` });
+      status.now({ fill: 'red', shape: 'ring', text: RED._(`file-tail.status.${error.reason}`) });
       node.error(RED._(`file-tail.errors.${error.reason}`, { path: error.path, message: error.message }));
     }
 
@@ -100,7 +100,7 @@ export default function register(RED: NodeAPI): void {
 
     function startSession(filePath: string, resumeFrom?: ResumePoint[]): void {
       if (!filePath) {
-        status.now({ fill: 'grey', shape: 'ring', text: 'file-tail.status.noPath' });
+        status.now({ fill: 'grey', shape: 'ring', text: RED._('file-tail.status.noPath') });
         return;
       }
       const options: TailSessionOptions = {

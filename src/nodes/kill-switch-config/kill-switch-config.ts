@@ -6,6 +6,7 @@
  * makes it reachable by id over the admin API.
  */
 import type { NodeAPI, NodeDef } from '../shared/red';
+import { SettingsReader } from '../shared/config';
 import { openOwnSwitch, serveAdminEndpoints, type SwitchCarrier } from '../shared/kill-switch';
 import { sourceRegistry } from '../shared/source-registry';
 
@@ -18,7 +19,8 @@ export default function register(RED: NodeAPI): void {
 
   function KillSwitchConfigNode(this: SwitchCarrier, def: KillSwitchConfigDef): void {
     RED.nodes.createNode(this, def);
-    this.logIngestSwitch = openOwnSwitch(RED, this, def.initial);
+    const initial = new SettingsReader(RED, this).option('initial', def.initial, ['released', 'engaged'] as const, 'released');
+    this.logIngestSwitch = openOwnSwitch(RED, this, initial);
     sourceRegistry.addSwitch(this, def, this.logIngestSwitch);
   }
 

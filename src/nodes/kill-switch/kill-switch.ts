@@ -8,7 +8,7 @@
  * engine's (src/lib/kill-switch).
  */
 import type { NodeAPI, NodeDef, NodeMessage, DoneFn, SendFn } from '../shared/red';
-import { compactCount, numberOr, oneOf } from '../shared/config';
+import { SettingsReader, compactCount, numberOr } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { findSwitch, handover, openOwnSwitch, serveAdminEndpoints, switchInfo, type SwitchCarrier } from '../shared/kill-switch';
 import type { SwitchChange } from '../../lib/kill-switch';
@@ -50,14 +50,15 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new ThrottledStatus(node);
-    const controlTopic = typeof def.controlTopic === 'string' && def.controlTopic !== '' ? def.controlTopic : DEFAULT_TOPIC;
-    const mode = oneOf(def.mode, ['hold', 'discard'] as const, 'hold');
+    const settings = new SettingsReader(RED, node);
+    const controlTopic = settings.text('controlTopic', def.controlTopic, DEFAULT_TOPIC);
+    const mode = settings.option('mode', def.mode, ['hold', 'discard'] as const, 'hold');
     const bufferCap = numberOr(RED.settings.nodeMessageBufferMaxLength, 0);
-    const configured = Math.max(1, Math.floor(numberOr(def.queueSize, DEFAULT_QUEUE)));
+    const configured = settings.number('queueSize', def.queueSize, { fallback: DEFAULT_QUEUE, min: 1, integer: true });
     const limit = bufferCap > 0 ? Math.min(configured, bufferCap) : configured;
 
     const sharedId = typeof def.killSwitch === 'string' ? def.killSwitch : '';
-    const killSwitch = sharedId ? findSwitch(RED, sharedId) : openOwnSwitch(RED, node, def.initial);
+    const killSwitch = sharedId ? findSwitch(RED, sharedId) : openOwnSwitch(RED, node, settings.option('initial', def.initial, ['released', 'engaged'] as const, 'released'));
     node.logIngestSwitch = killSwitch;
     // A switch of its own is listed in the log ingest sidebar (a shared one is, by its config node).
     if (!sharedId && killSwitch) sourceRegistry.addSwitch(node, def, killSwitch);
@@ -74,13 +75,13 @@ export default function register(RED: NodeAPI): void {
     function showStatus(at: 'now' | 'soon' = 'soon'): void {
       let shown;
       if (!killSwitch) {
-        shown = { fill: 'red', shape: 'ring', text: 'kill-switch.status.missing' } as const;
+        shown = { fill: 'red', shape: 'ring', text: RED._('kill-switch.status.missing') } as const;
       } else if (!engaged()) {
-        shown = { fill: 'green', shape: 'dot', text: 'kill-switch.status.released' } as const;
+        shown = { fill: 'green', shape: 'dot', text: RED._('kill-switch.status.released') } as const;
       } else {
         const counts = { held: compactCount(queue.length), dropped: compactCount(dropped) };
         const key = mode === 'discard' ? (dropped > 0 ? 'engagedDiscarded' : 'engaged') : dropped > 0 ? 'engagedDropped' : queue.length > 0 ? 'engagedHeld' : 'engaged';
-        shown = { fill: 'red', shape: 'dot', text: key === 'engaged' ? 'kill-switch.status.engaged' : RED._(`kill-switch.status.${key}`, counts) } as const;
+        shown = { fill: 'red', shape: 'dot', text: RED._(`kill-switch.status.${key}`, counts) } as const;
       }
       if (at === 'now') status.now(shown);
       else status.show(shown);

@@ -5,7 +5,7 @@
  * the delivery tickets of file-tail nodes wired before it.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus, DoneFn } from '../shared/red';
-import { compactCount, numberOr, readTypedNumber } from '../shared/config';
+import { SettingsReader, checkNumber, compactCount, numberOr, readTyped, type NumberRule } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import type { AddOptions, Batch, BatchSettler } from '../../lib/micro-batcher';
 import { asTicket, deliveryLedger } from '../../lib/delivery-ledger';
@@ -33,16 +33,21 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new ThrottledStatus(node);
-    /** A number setting, typed or from an environment variable (a bad one is warned about, and the default used). */
-    function setting(prop: 'interval' | 'maxSize' | 'maxBytes', fallback: number): number {
-      const read = readTypedNumber(RED, node, def[prop], def[`${prop}Type`], fallback);
-      if (read.problem) {
-        const label = RED._(`micro-batch.label.${prop}`);
-        node.warn(RED._('micro-batch.warnings.envNumber', { prop: label, name: read.problem.env, value: read.problem.text, fallback }));
-      }
-      return read.value;
+    const settings = new SettingsReader(RED, node);
+    /**
+     * A number setting, typed or from an environment variable: the text is
+     * checked against `rule` (a bad value is warned about, and the default used).
+     */
+    function setting(prop: 'interval' | 'maxSize' | 'maxBytes', rule: NumberRule): number {
+      const read = readTyped(RED, node, def[prop], def[`${prop}Type`], 'num');
+      if (read.env === undefined) return settings.number(prop, def[prop], rule);
+      const checked = checkNumber(read.text, rule);
+      if (checked.ok === true) return checked.value;
+      const label = RED._(`micro-batch.label.${prop}`);
+      node.warn(RED._('micro-batch.warnings.envNumber', { prop: label, name: read.env, value: read.text, fallback: rule.fallback }));
+      return rule.fallback;
     }
-    const maxSize = Math.max(1, Math.floor(setting('maxSize', 10_000)));
+    const maxSize = setting('maxSize', { fallback: 10_000, min: 1, integer: true });
     const keepArrays = def.keepArrays === true;
     const maxBuffered = numberOr(RED.settings.nodeMessageBufferMaxLength, 0);
     // Sources wired to this node size their credit from it (see file-tail).
@@ -50,9 +55,9 @@ export default function register(RED: NodeAPI): void {
 
     const batcher = new SwitchedBatcher<unknown>(
       {
-        intervalMs: Math.max(0, setting('interval', 5)) * 1000,
+        intervalMs: settings.clampSeconds('interval', setting('interval', { fallback: 5, min: 0 })),
         maxSize,
-        maxBytes: Math.max(0, setting('maxBytes', 0)),
+        maxBytes: setting('maxBytes', { fallback: 0, min: 0, integer: true }),
       },
       (batch, settle) => sendBatch(batch, settle),
     );

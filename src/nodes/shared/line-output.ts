@@ -4,7 +4,7 @@
  * wired right after will give, and reporting what happened to files.
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from './red';
-import { numberOr, oneOf, unescapeDelimiter } from './config';
+import type { SettingsReader } from './config';
 import type { LineChunk, SplitterSettings } from '../../lib/file-reader';
 import type { Ticket } from '../../lib/delivery-ledger';
 import type { FollowerNotice } from '../../lib/file-follower';
@@ -24,23 +24,29 @@ export interface LineSourceDef extends NodeDef {
   longLines?: string;
 }
 
-export function readLineOptions(def: LineSourceDef): SplitterSettings & {
+/**
+ * The line-reading options, read through `settings`: a bad value is warned
+ * about and gets its default; an idle flush or poll interval too long for a
+ * timer gets the longest one.
+ */
+export function readLineOptions(def: LineSourceDef, settings: SettingsReader): SplitterSettings & {
   output: Output;
   startAt: 'end' | 'beginning';
   idleFlushMs: number;
   pollIntervalMs: number;
 } {
-  const output = oneOf<Output>(def.output, ['line', 'lines'], 'line');
+  const output = settings.option<Output>('output', def.output, ['line', 'lines'], 'line');
   return {
     output,
-    startAt: oneOf(def.startAt, ['end', 'beginning'] as const, 'end'),
-    encoding: oneOf(def.encoding, ['utf8', 'latin1', 'utf16le'] as const, 'utf8'),
-    delimiter: unescapeDelimiter(def.delimiter),
-    maxLineBytes: numberOr(def.maxLineBytes, 1024 * 1024),
-    longLines: oneOf(def.longLines, ['cut', 'skip'] as const, 'cut'),
+    startAt: settings.option('startAt', def.startAt, ['end', 'beginning'] as const, 'end'),
+    encoding: settings.option('encoding', def.encoding, ['utf8', 'latin1', 'utf16le'] as const, 'utf8'),
+    delimiter: settings.delimiter('delimiter', def.delimiter),
+    maxLineBytes: settings.number('maxLineBytes', def.maxLineBytes, { fallback: 1024 * 1024, min: 0, integer: true }),
+    longLines: settings.option('longLines', def.longLines, ['cut', 'skip'] as const, 'cut'),
     trackLineEnds: output === 'line',
-    idleFlushMs: numberOr(def.idleFlush, 1) * 1000,
-    pollIntervalMs: Math.max(0.05, numberOr(def.pollInterval, 1)) * 1000,
+    idleFlushMs: settings.seconds('idleFlush', def.idleFlush, { fallback: 1, min: 0 }),
+    // Above 0; below 50 ms it polls every 50 ms.
+    pollIntervalMs: Math.max(50, settings.seconds('pollInterval', def.pollInterval, { fallback: 1, min: 0, aboveMin: true })),
   };
 }
 
