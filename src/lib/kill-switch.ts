@@ -16,21 +16,31 @@ import * as path from 'node:path';
 import { writeAtomically } from './checkpoint-store';
 import { readRegularFileSync } from './regular-file';
 import { isLegacyAmbiguous, keepAside, legacyStateFileName, stateFileName } from './state-file';
+import { printable } from './printable-text';
 
 export type SwitchState = 'engaged' | 'released';
 
 /**
- * What changed the switch: a control message, the editor's button, an HTTP
- * call, the configured initial state on first start, or an unreadable state
- * file (fail closed).
+ * What changed the switch: a control message, an HTTP call (the editor's
+ * buttons make HTTP calls too), the configured initial state on first start,
+ * or an unreadable state file (fail closed).
  */
-export type ChangeCause = 'message' | 'editor' | 'http' | 'initial' | 'fail-closed';
+export type ChangeCause = 'message' | 'http' | 'initial' | 'fail-closed';
+
+/**
+ * Who an HTTP caller said it was: anyone can say so, so it is recorded as
+ * said, never as the cause. Files written before it existed have the cause
+ * "editor", which was only ever this claim: they read as `http` + `editor`.
+ */
+export type ClaimedClient = 'editor';
 
 export interface SwitchChange {
   state: SwitchState;
   /** ISO 8601 time of the change. */
   at: string;
   cause: ChangeCause;
+  /** What the caller said it was (not verified); see ClaimedClient. */
+  claimed?: ClaimedClient;
   reason?: string;
   /** The user who made it, when Node-RED's admin auth names one. */
   user?: string;
@@ -38,7 +48,7 @@ export interface SwitchChange {
   node?: string;
 }
 
-export type ChangeRequest = Pick<SwitchChange, 'cause' | 'reason' | 'user' | 'node'>;
+export type ChangeRequest = Pick<SwitchChange, 'cause' | 'claimed' | 'reason' | 'user' | 'node'>;
 
 /** How a switch found its state when it was opened. */
 export type LoadOutcome =
@@ -63,6 +73,12 @@ interface StateFile {
 export const HISTORY_LIMIT = 50;
 /** Longest reason kept, in characters: a reason is a note, not a payload. */
 export const REASON_LIMIT = 500;
+/** Longest user name, node id or time kept, in characters. */
+export const NAME_LIMIT = 100;
+/** Longest fail-closed reason: it names the file and the error. */
+const FAIL_REASON_LIMIT = 2000;
+
+const CAUSES: readonly string[] = ['message', 'http', 'initial', 'fail-closed'] satisfies ChangeCause[];
 
 const isState = (value: unknown): value is SwitchState => value === 'engaged' || value === 'released';
 
@@ -112,10 +128,11 @@ export class KillSwitch {
     }
     // Fail closed, and keep the bad file for whoever investigates.
     const keptAs = keepAside(file);
-    const reason = `state file ${file} could not be read (${error})${keptAs ? `; kept as ${keptAs}` : ''}`;
+    // The error can quote the file's text: it is cleaned like any reason.
+    const reason = printable(`state file ${file} could not be read (${error})${keptAs ? `; kept as ${keptAs}` : ''}`, FAIL_REASON_LIMIT);
     const sw = new KillSwitch(id, file, 'engaged', [{ state: 'engaged', at: now, cause: 'fail-closed', reason }], {
       kind: 'fail-closed',
-      error,
+      error: printable(error, FAIL_REASON_LIMIT),
       keptAs,
     });
     sw.save().catch(() => undefined);
@@ -148,10 +165,14 @@ export class KillSwitch {
     if (!isState(state)) throw new Error(`Unknown kill switch state "${String(state)}"`);
     if (state === this.current) return undefined;
     const change: SwitchChange = { state, at: new Date().toISOString(), cause: request.cause };
-    const reason = typeof request.reason === 'string' ? request.reason.trim().slice(0, REASON_LIMIT) : '';
+    if (request.claimed === 'editor') change.claimed = request.claimed;
+    // Caller's text goes into the log and the editor: one printable line.
+    const reason = printable(request.reason, REASON_LIMIT);
     if (reason) change.reason = reason;
-    if (request.user) change.user = request.user;
-    if (request.node) change.node = request.node;
+    const user = printable(request.user, NAME_LIMIT);
+    if (user) change.user = user;
+    const node = printable(request.node, NAME_LIMIT);
+    if (node) change.node = node;
     this.current = state;
     this.changes.push(change);
     if (this.changes.length > HISTORY_LIMIT) this.changes.splice(0, this.changes.length - HISTORY_LIMIT);
@@ -216,15 +237,33 @@ function parseStateFile(text: string): StateFile | string {
   }
   const file = data as Partial<StateFile> | null;
   if (typeof file !== 'object' || file === null || file.version !== 1 || !isState(file.state)) return 'unknown format';
-  const history = Array.isArray(file.history)
-    ? file.history.filter((c): c is SwitchChange => typeof c === 'object' && c !== null && isState(c.state) && typeof c.at === 'string')
-    : [];
+  const history = Array.isArray(file.history) ? file.history.flatMap((c: unknown) => changeFromFile(c) ?? []) : [];
   return { version: 1, id: String(file.id ?? ''), state: file.state, history };
 }
 
 /** The state file of switch `id` in `dir` (one per id: see stateFileName). */
 export function switchFile(dir: string, id: string): string {
   return path.join(dir, stateFileName(id));
+}
+
+/**
+ * A change as read from a state file, held to what `set` records: the file
+ * may be from an older version, or edited by hand. Undefined if unusable.
+ */
+function changeFromFile(value: unknown): SwitchChange | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entry = value as Record<string, unknown>;
+  if (!isState(entry.state) || typeof entry.at !== 'string') return undefined;
+  const change: SwitchChange = { state: entry.state, at: printable(entry.at, NAME_LIMIT), cause: 'http' };
+  if (entry.cause === 'editor' || entry.claimed === 'editor') change.claimed = 'editor';
+  if (typeof entry.cause === 'string' && CAUSES.includes(entry.cause)) change.cause = entry.cause as ChangeCause;
+  else if (entry.cause !== 'editor') change.cause = printable(entry.cause, NAME_LIMIT) as ChangeCause; // unknown: kept as written
+  const limits = { reason: entry.cause === 'fail-closed' ? FAIL_REASON_LIMIT : REASON_LIMIT, user: NAME_LIMIT, node: NAME_LIMIT } as const;
+  for (const key of ['reason', 'user', 'node'] as const) {
+    const text = printable(entry[key], limits[key]);
+    if (text) change[key] = text;
+  }
+  return change;
 }
 
 /**

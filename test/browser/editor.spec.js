@@ -303,7 +303,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
         await button.click();
         const res = await answered;
         res.status().should.equal(200);
-        (await res.json()).should.have.properties({ state, cause: 'editor' });
+        (await res.json()).should.have.properties({ state, cause: 'http', claimed: 'editor' });
         const shown = await ed.waitForStatus(page, id, new RegExp(`^${word}`));
         shown.cls.should.match(state === 'engaged' ? /status-dot-red/ : /status-dot-green/);
         const note = page.locator('.red-ui-notification', { hasText: `Kill switch ${word}` });
@@ -312,7 +312,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
         await ed.closeNotifications(page);
       }
       const now = await ed.request(new URL(`kill-switch/${id}`, node.url));
-      now.json.should.have.properties({ state: 'released', cause: 'editor' });
+      now.json.should.have.properties({ state: 'released', cause: 'http', claimed: 'editor' });
     }),
   );
 

@@ -223,11 +223,11 @@ describe(`log ingest sidebar in a real Node-RED ${nr.version} on Node ${nodeVers
         await row.locator('.log-ingest-switch-button').click();
         const res = await answered;
         res.status().should.equal(200);
-        (await res.json()).should.have.properties({ state, cause: 'editor' });
+        (await res.json()).should.have.properties({ state, cause: 'http', claimed: 'editor' });
         await textIs(row.locator('.log-ingest-switch-state'), state);
-        (await row.locator('.log-ingest-switch-meta').innerText()).should.match(/\(editor\)$/);
+        (await row.locator('.log-ingest-switch-meta').innerText()).should.match(/\(HTTP call, says editor\)$/);
         const runtime = await ed.request(new URL(`kill-switch/${IDS.killSwitch}`, node.url));
-        runtime.json.should.have.properties({ state, cause: 'editor' });
+        runtime.json.should.have.properties({ state, cause: 'http', claimed: 'editor' });
         await textIs(sourceRow(IDS.tail).locator('.log-ingest-source-state'), sourceState);
       }
       // Reading goes on after the release.

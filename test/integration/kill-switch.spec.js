@@ -2,7 +2,8 @@
 // The kill switch in a real Node-RED with admin authentication: an outside
 // system engages it over HTTP with an access token (and cannot without the
 // kill-switch.write permission), the change is written to the Node-RED log,
-// and the switch is still engaged after Node-RED restarts.
+// and the switch is still engaged after Node-RED restarts. Only JSON objects
+// are taken, and a hostile reason stays one log line.
 //
 // Which Node-RED and node: env NODE_RED_PATH and NODE_RED_NODE_BIN, as for
 // demo.spec.js. No sleeps: every wait is for an HTTP answer or a log line.
@@ -109,5 +110,31 @@ describe(`kill switch over HTTP in a real Node-RED ${nodeRedInfo(nodeRedDir).ver
     const operator = await token('operator');
     const released = await call('POST', 'ks', { bearer: operator, body: { action: 'release' } });
     (await released.json()).state.should.equal('released');
+  });
+
+  it('takes only a JSON object: 415 for text/plain and forms, 400 for an array', async function () {
+    const headers = { Authorization: `Bearer ${await token('operator')}` };
+    const post = (type, body) => fetch(`${nr.url}kill-switch/stop`, { method: 'POST', headers: { ...headers, 'Content-Type': type }, body });
+    (await post('text/plain', '{"action":"engage"}')).status.should.equal(415);
+    (await post('application/x-www-form-urlencoded', 'action=engage')).status.should.equal(415);
+    const array = await post('application/json', '[]');
+    array.status.should.equal(400);
+    (await array.json()).error.should.containEql('array');
+    (await (await call('GET', 'stop', { bearer: await token('viewer') })).json()).state.should.equal('released');
+  });
+
+  it('writes a reason with line breaks and escapes as one log line, and the editor\'s mark as a claim', async function () {
+    const operator = await token('operator');
+    const forged = '1 Jan 00:00:00 - [info] [kill-switch-config:pipeline stop] released by editor button';
+    const res = await call('POST', 'stop', { bearer: operator, body: { action: 'engage', reason: `drill\n${forged}\x1b[2K\r` } });
+    (await res.json()).reason.should.equal(`drill ${forged}`);
+    await nr.waitForLog(/\[kill-switch-config:pipeline stop\] engaged by HTTP call \(operator\): drill 1 Jan/);
+    nr.logs.should.not.containEql(forged);
+    nr.logs.filter((line) => line.includes('\x1b[2K')).should.eql([]);
+    // The editor's mark, which any client can send, next to the user adminAuth vouches for.
+    const headers = { Authorization: `Bearer ${operator}`, 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2' };
+    const marked = await fetch(`${nr.url}kill-switch/stop`, { method: 'POST', headers, body: JSON.stringify({ action: 'release' }) });
+    (await marked.json()).should.match({ state: 'released', cause: 'http', claimed: 'editor', user: 'operator' });
+    await nr.waitForLog(/\[kill-switch-config:pipeline stop\] released by HTTP call claiming to be the editor \(operator\)$/);
   });
 });

@@ -50,11 +50,11 @@ describe('kill switch engine', function () {
     change.should.match({ state: 'engaged', cause: 'http', reason: 'incident 42', user: 'alice', node: 'n1' });
     Date.parse(change.at).should.be.aboveOrEqual(before - 1000);
     should(killSwitch.engage({ cause: 'message' })).be.undefined(); // already engaged: nothing recorded
-    killSwitch.toggle({ cause: 'editor' }).should.match({ state: 'released', cause: 'editor' });
-    killSwitch.history.map((c) => [c.state, c.cause]).should.eql([
-      ['released', 'initial'],
-      ['engaged', 'http'],
-      ['released', 'editor'],
+    killSwitch.toggle({ cause: 'http', claimed: 'editor' }).should.match({ state: 'released', cause: 'http', claimed: 'editor' });
+    killSwitch.history.map((c) => [c.state, c.cause, c.claimed]).should.eql([
+      ['released', 'initial', undefined],
+      ['engaged', 'http', undefined],
+      ['released', 'http', 'editor'],
     ]);
     killSwitch.history[2].should.not.have.property('reason');
     (() => killSwitch.set('off', { cause: 'message' })).should.throw(/Unknown kill switch state/);
@@ -224,6 +224,63 @@ describe('kill switch engine', function () {
       const names = fs.readdirSync(dir);
       names.should.eql([path.basename(switchFile(dir, id))]);
       names[0].length.should.be.below(160);
+    });
+  });
+
+  describe('keeps the record honest', function () {
+    const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2028\u2029\u2066-\u2069]/;
+    const forged = 'drill\n[info] [kill-switch:ks] released by editor button\r\x1b[31mred\x1b[0m\u2028\u202eend';
+
+    it('records a reason and a user as one printable line, in memory, in listeners and in the file', async function () {
+      const { killSwitch } = new Registry().open('s1', dir, 'released');
+      const heard = [];
+      killSwitch.subscribe({ change: (change) => heard.push(change) });
+      const change = killSwitch.engage({ cause: 'message', reason: forged, user: 'eve\nadmin' });
+      const expected = 'drill [info] [kill-switch:ks] released by editor button red end';
+      change.reason.should.equal(expected);
+      change.user.should.equal('eve admin');
+      killSwitch.last.reason.should.equal(expected);
+      heard[0].reason.should.equal(expected);
+      await killSwitch.whenSaved();
+      const saved = readState('s1').history.at(-1);
+      saved.reason.should.equal(expected);
+      for (const value of Object.values(saved)) CONTROL.test(value).should.be.false();
+    });
+
+    it('cleans a state file written by an older version or by hand as it reads it', function () {
+      const file = switchFile(dir, 's1');
+      const history = [
+        { state: 'released', at: '2024-01-01T00:00:00.000Z', cause: 'initial' },
+        { state: 'engaged', at: '2024-01-02T00:00:00.000Z\n', cause: 'http', reason: forged, user: 'a\x1b[2Kb' },
+      ];
+      fs.writeFileSync(file, JSON.stringify({ version: 1, id: 's1', state: 'engaged', history }));
+      const { killSwitch } = new Registry().open('s1', dir, 'released');
+      killSwitch.loaded.kind.should.equal('restored');
+      killSwitch.state.should.equal('engaged');
+      for (const change of killSwitch.history) for (const value of Object.values(change)) CONTROL.test(value).should.be.false();
+      killSwitch.last.should.match({ at: '2024-01-02T00:00:00.000Z', reason: 'drill [info] [kill-switch:ks] released by editor button red end', user: 'ab' });
+    });
+
+    it('reads the "editor" cause of older files as what it was: an HTTP call that said it was the editor', function () {
+      const file = switchFile(dir, 's1');
+      const history = [
+        { state: 'released', at: '2024-01-01T00:00:00.000Z', cause: 'initial' },
+        { state: 'engaged', at: '2024-01-02T00:00:00.000Z', cause: 'editor', node: 'n1' },
+      ];
+      fs.writeFileSync(file, JSON.stringify({ version: 1, id: 's1', state: 'engaged', history }, null, 1));
+      const { killSwitch } = new Registry().open('s1', dir, 'released');
+      killSwitch.loaded.kind.should.equal('restored');
+      killSwitch.last.should.eql({ state: 'engaged', at: '2024-01-02T00:00:00.000Z', cause: 'http', claimed: 'editor', node: 'n1' });
+      killSwitch.history[0].should.eql(history[0]);
+    });
+
+    it('cleans the fail-closed reason, which quotes the bad file', function () {
+      const file = switchFile(dir, 's1');
+      fs.writeFileSync(file, 'x\n[warn] forged\x1b[31m');
+      const { killSwitch } = new Registry().open('s1', dir, 'released');
+      killSwitch.state.should.equal('engaged');
+      CONTROL.test(killSwitch.last.reason).should.be.false();
+      CONTROL.test(killSwitch.loaded.error).should.be.false();
     });
   });
 

@@ -5,7 +5,7 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule, nodeRedPath } = require('../support/helper');
+const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
 
 const killSwitch = nodeModule('kill-switch');
@@ -194,14 +194,14 @@ describe('kill-switch node', function () {
       node.receive(control('release'));
       await caught.until((m) => m.length >= 1);
       out.messages.should.have.length(0);
-      await helper.request().post('/kill-switch/ks').expect(404);
+      await helper.request().post('/kill-switch/ks').send({}).expect(404);
     });
   });
 
   describe('admin endpoint', function () {
-    it('toggles on a POST without body, engages and releases with an action and a reason', async function () {
+    it('toggles on a POST of an empty object, engages and releases with an action and a reason', async function () {
       const { node, out, events } = await gate();
-      let res = await helper.request().post('/kill-switch/ks').expect(200);
+      let res = await helper.request().post('/kill-switch/ks').send({}).expect(200);
       res.body.should.match({ id: 'ks', state: 'engaged', engaged: true, changed: true, cause: 'http' });
       node.receive({ payload: 'waits' });
       res = await helper.request().post('/kill-switch/ks').send({ action: 'engage' }).expect(200);
@@ -216,9 +216,9 @@ describe('kill-switch node', function () {
       ]);
       const saved = JSON.parse(fs.readFileSync(path.join(stateDir, 'switches', 'ks.json'), 'utf8'));
       saved.state.should.equal('released'); // answered once saved
-      // The editor marks its requests; its button sends no action.
-      res = await helper.request().post('/kill-switch/ks').set('Node-RED-API-Version', 'v2').expect(200);
-      res.body.should.match({ state: 'engaged', cause: 'editor' });
+      // The editor marks its requests (its button sends no action): a claim, recorded as such.
+      res = await helper.request().post('/kill-switch/ks').set('Node-RED-API-Version', 'v2').send({}).expect(200);
+      res.body.should.match({ state: 'engaged', cause: 'http', claimed: 'editor' });
     });
 
     it('controls a shared switch by the config node id, and reports state and history on GET', async function () {
@@ -237,10 +237,106 @@ describe('kill-switch node', function () {
       const { node } = await gate();
       await helper.request().post('/kill-switch/nope').send({ action: 'engage' }).expect(404);
       await helper.request().get('/kill-switch/nope').expect(404);
-      await helper.request().post('/kill-switch/out').expect(404);
+      await helper.request().post('/kill-switch/out').send({}).expect(404);
       const res = await helper.request().post('/kill-switch/ks').send({ action: 'shutdown' }).expect(400);
       res.body.error.should.containEql('shutdown');
       node.logIngestSwitch.state.should.equal('released');
+    });
+
+    describe('takes only a JSON object, which a page on another site cannot make a browser send unasked', function () {
+      let node;
+      let events;
+      beforeEach(async function () {
+        ({ node, events } = await gate());
+      });
+
+      /** POSTs `body` as `type` to the node's switch; the switch must not change. */
+      async function refused(type, body, status) {
+        let req = helper.request().post('/kill-switch/ks');
+        if (type) req = req.set('Content-Type', type);
+        const res = await req.send(body).expect(status).expect('Content-Type', /json/);
+        node.logIngestSwitch.state.should.equal('released');
+        node.logIngestSwitch.history.should.have.length(1);
+        events.messages.should.have.length(0);
+        return res.body.error;
+      }
+
+      it('answers 415 for text/plain, naming the content type', async function () {
+        (await refused('text/plain', '{"action":"engage"}', 415)).should.match(/text\/plain.*application\/json/);
+      });
+
+      it('answers 415 for a form', async function () {
+        (await refused('application/x-www-form-urlencoded', 'action=engage&reason=csrf', 415)).should.containEql('application/x-www-form-urlencoded');
+      });
+
+      it('answers 415 for multipart and for a POST with no body and no content type', async function () {
+        await refused('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="action"\r\n\r\nengage\r\n--x--\r\n', 415);
+        (await refused(undefined, undefined, 415)).should.containEql('no content type');
+      });
+
+      it('answers 400 for a JSON array', async function () {
+        (await refused('application/json', '[]', 400)).should.containEql('an array');
+        await refused('application/json', '[{"action":"engage"}]', 400);
+      });
+
+      it('takes a JSON object, with or without a charset', async function () {
+        await helper.request().post('/kill-switch/ks').set('Content-Type', 'application/json').send('{"action":"engage"}').expect(200);
+        node.logIngestSwitch.state.should.equal('engaged');
+        await helper.request().post('/kill-switch/ks').set('Content-Type', 'Application/JSON; charset=utf-8').send('{"action":"release"}').expect(200);
+        node.logIngestSwitch.state.should.equal('released');
+      });
+    });
+
+    describe('keeps the audit trail honest', function () {
+      const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2028\u2029\u2066-\u2069]/;
+      const FORGED_LINE = '1 Jan 00:00:00 - [info] [kill-switch:ks] released by editor button';
+      const hostile = `drill\n${FORGED_LINE}\r\x1b[31mred\x1b[0m\u2028\u202eend`;
+      const clean = `drill ${FORGED_LINE} red end`;
+
+      /** The gate with its catalog rendered, as Node-RED logs it; `logged()` is every line its node logged. */
+      async function renderedGate() {
+        await helper.load([await nodeModuleRenderingIn('kill-switch', 'en-US'), killSwitchConfig], [
+          { id: 'f1', type: 'tab' },
+          { id: 'ks', z: 'f1', type: 'kill-switch', name: '', killSwitch: '', controlTopic: 'kill-switch', mode: 'hold', queueSize: 1000, initial: 'released', wires: [['out'], ['events']] },
+          { id: 'out', z: 'f1', type: 'helper' },
+          { id: 'events', z: 'f1', type: 'helper' },
+        ]);
+        const h = handles();
+        const logged = () => h.node.log.getCalls().filter((call) => call.thisValue === h.node).map((call) => String(call.args[0]));
+        return { ...h, logged };
+      }
+
+      it('logs, stores and returns an HTTP reason as one printable line', async function () {
+        const { node, events, logged } = await renderedGate();
+        const res = await helper.request().post('/kill-switch/ks').send({ action: 'engage', reason: hostile }).expect(200);
+        res.body.reason.should.equal(clean);
+        const line = await nextCall(node, 'log', (text) => String(text).startsWith('engaged by'));
+        line.should.equal(`engaged by HTTP call: ${clean}`);
+        for (const text of logged()) CONTROL.test(text).should.be.false(JSON.stringify(text));
+        (await events.until((m) => m.length === 1))[0].killSwitch.reason.should.equal(clean);
+        (await helper.request().get('/kill-switch/ks').expect(200)).body.history[1].reason.should.equal(clean);
+        await node.logIngestSwitch.whenSaved();
+        const saved = JSON.parse(fs.readFileSync(path.join(stateDir, 'switches', 'ks.json'), 'utf8'));
+        saved.history[1].reason.should.equal(clean);
+      });
+
+      it('logs and reports a control message\'s reason as one printable line', async function () {
+        const { node, events, logged } = await renderedGate();
+        node.receive(control('engage', { reason: hostile }));
+        (await events.until((m) => m.length === 1))[0].killSwitch.reason.should.equal(clean);
+        (await nextCall(node, 'log', (text) => String(text).startsWith('engaged by'))).should.equal(`engaged by control message: ${clean}`);
+        for (const text of logged()) CONTROL.test(text).should.be.false(JSON.stringify(text));
+      });
+
+      it('records the editor\'s mark as a claim made over HTTP, not as the editor', async function () {
+        const { node } = await renderedGate();
+        const res = await helper.request().post('/kill-switch/ks').set('Node-RED-API-Version', 'v2').send({ action: 'engage' }).expect(200);
+        res.body.should.match({ state: 'engaged', cause: 'http', claimed: 'editor' });
+        node.logIngestSwitch.last.should.match({ cause: 'http', claimed: 'editor' });
+        (await nextCall(node, 'log', (text) => String(text).startsWith('engaged by'))).should.equal('engaged by HTTP call claiming to be the editor');
+        // Without the mark: no claim.
+        (await helper.request().post('/kill-switch/ks').send({ action: 'release' }).expect(200)).body.should.not.have.property('claimed');
+      });
     });
 
     describe('with permissions', function () {

@@ -108,18 +108,21 @@ describe('log ingest sidebar: source registry and admin endpoint', function () {
     again.sources[1].files[0].linesPerSecond.should.be.a.Number();
   });
 
-  it('shows a source paused by its kill switch, and a change made from the editor as such', async function () {
+  it('shows a source paused by its kill switch, and a change that says it came from the editor as a claim', async function () {
     const file = path.join(logs, 'app.log');
     fs.writeFileSync(file, 'one\n');
     await helper.load([...modules, plugin], flow(file));
-    // The sidebar's button: an action, sent by the editor (which marks its requests).
+    // The sidebar's button: an action, sent by the editor (which marks its requests, as any client can).
     const res = await helper.request().post('/kill-switch/cfg').set('Node-RED-API-Version', 'v2').send({ action: 'engage' }).expect(200);
-    res.body.should.match({ state: 'engaged', cause: 'editor' });
+    res.body.should.match({ state: 'engaged', cause: 'http', claimed: 'editor' });
     const listing = await listingWhen((l) => l.sources.find((s) => s.id === 'tail').state === 'paused');
     listing.sources.find((s) => s.id === 'tail').files[0].state.should.equal('paused');
-    listing.switches.find((s) => s.id === 'cfg').should.match({ state: 'engaged', cause: 'editor' });
-    // Without the editor's mark, a script's call.
-    (await helper.request().post('/kill-switch/cfg').send({ action: 'release' }).expect(200)).body.cause.should.equal('http');
+    listing.switches.find((s) => s.id === 'cfg').should.match({ state: 'engaged', cause: 'http', claimed: 'editor' });
+    // Without the editor's mark: no claim.
+    const released = (await helper.request().post('/kill-switch/cfg').send({ action: 'release' }).expect(200)).body;
+    released.cause.should.equal('http');
+    released.should.not.have.property('claimed');
+    (await listingWhen((l) => l.switches.find((s) => s.id === 'cfg').state === 'released')).switches.find((s) => s.id === 'cfg').should.not.have.property('claimed');
   });
 
   it('lists nothing once the nodes have closed, and reports a source without a path', async function () {

@@ -12,6 +12,7 @@ import { SettingsReader, compactCount, numberOr } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { findSwitch, handover, openOwnSwitch, serveAdminEndpoints, switchInfo, type SwitchCarrier } from '../shared/kill-switch';
 import type { SwitchChange } from '../../lib/kill-switch';
+import { printable } from '../../lib/printable-text';
 import { sourceRegistry } from '../shared/source-registry';
 
 interface KillSwitchDef extends NodeDef {
@@ -154,7 +155,9 @@ export default function register(RED: NodeAPI): void {
       // A control message: never passed on.
       const command = commandOf(msg.payload);
       if (!command) {
-        done(new Error(RED._('kill-switch.errors.badCommand', { command: JSON.stringify(msg.payload) ?? String(msg.payload) })));
+        // Quoted, and cleaned: the error is logged.
+        const quoted = printable(JSON.stringify(msg.payload) ?? String(msg.payload), 100);
+        done(new Error(RED._('kill-switch.errors.badCommand', { command: quoted })));
         return;
       }
       if (!killSwitch) {

@@ -8,7 +8,7 @@
  * node set has its own message namespace.
  */
 import * as path from 'node:path';
-import { killSwitches, type ChangeCause, type KillSwitch, type SwitchChange, type SwitchState } from '../../lib/kill-switch';
+import { killSwitches, type KillSwitch, type SwitchChange, type SwitchState } from '../../lib/kill-switch';
 import { oneOf, stateDir } from './config';
 import type { AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 
@@ -77,11 +77,17 @@ export function followKillSwitch(RED: NodeAPI, node: Node, switchId: unknown, on
   });
 }
 
-/** A log line for a change: "engaged by HTTP call (alice): incident 42". */
+/**
+ * A log line for a change: "engaged by HTTP call (alice): incident 42". A
+ * caller's claim to be the editor is logged as a claim. The reason and user
+ * are printable single lines (the engine cleans them), so a line logged is
+ * one record.
+ */
 function describe(RED: NodeAPI, prefix: string, change: SwitchChange | undefined): string {
   if (!change) return '';
   const state = stateLabel(RED, prefix, change.state);
   let cause = RED._(`${prefix}.cause.${change.cause}`);
+  if (change.claimed) cause = RED._(`${prefix}.log.causeClaimed`, { cause, claimed: RED._(`${prefix}.claimed.${change.claimed}`) });
   if (change.user) cause = RED._(`${prefix}.log.causeUser`, { cause, user: change.user });
   return change.reason
     ? RED._(`${prefix}.log.changedReason`, { state, cause, reason: change.reason, at: change.at })
@@ -119,6 +125,7 @@ export function switchInfo(killSwitch: KillSwitch, withHistory = false): Record<
     since: last?.at,
     cause: last?.cause,
   };
+  if (last?.claimed) info.claimed = last.claimed;
   if (last?.reason) info.reason = last.reason;
   if (last?.user) info.user = last.user;
   if (withHistory) info.history = killSwitch.history;
@@ -128,13 +135,38 @@ export function switchInfo(killSwitch: KillSwitch, withHistory = false): Record<
 const ACTIONS = ['engage', 'release', 'toggle'] as const;
 type Action = (typeof ACTIONS)[number];
 
+/**
+ * Why a request that changes state is refused before it is read, if it is:
+ * only a JSON object body is taken. A web page on another site can make a
+ * browser send text/plain, form or multipart bodies (or none) without asking
+ * first (no CORS preflight), but not application/json: so with adminAuth
+ * off, such a page cannot operate the switch.
+ */
+export function refuseUnlessJsonObject(req: AdminRequest): { status: 400 | 415; error: string } | undefined {
+  const type = req.get('Content-Type');
+  const essence = (type ?? '').split(';')[0].trim().toLowerCase();
+  if (essence !== 'application/json') {
+    return {
+      status: 415,
+      error: `${type ? `content type ${JSON.stringify(type)}` : 'no content type'}: send a JSON object with Content-Type: application/json`,
+    };
+  }
+  const body = req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    const kind = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
+    return { status: 400, error: `the body is ${kind}: send a JSON object, e.g. {"action": "engage"}` };
+  }
+  return undefined;
+}
+
 /** Admin apps the endpoints are already on (each node module tries once). */
 const servedApps = new WeakSet<object>();
 
 /**
- * `POST /kill-switch/:id` (permission `kill-switch.write`), body
- * `{action: "engage"|"release"|"toggle", reason?}` (no action: toggle, what
- * the editor's button sends), and `GET /kill-switch/:id` (`kill-switch.read`)
+ * `POST /kill-switch/:id` (permission `kill-switch.write`), a JSON object
+ * body `{action: "engage"|"release"|"toggle", reason?}` (no action: toggle,
+ * what the editor's button sends; any other content type: 415, a body that
+ * is not an object: 400), and `GET /kill-switch/:id` (`kill-switch.read`)
  * for the state and recent history. `:id` is a kill-switch node or a
  * kill-switch-config node; any other id is 404.
  */
@@ -152,18 +184,24 @@ export function serveAdminEndpoints(RED: NodeAPI): void {
       res.status(404).json({ error: `no kill switch with id ${req.params.id}` });
       return;
     }
-    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { action?: unknown; reason?: unknown };
+    const refused = refuseUnlessJsonObject(req);
+    if (refused) {
+      res.status(refused.status).json({ error: refused.error });
+      return;
+    }
+    const body = req.body as { action?: unknown; reason?: unknown };
     const given = body.action !== undefined && body.action !== '';
     const action = given ? body.action : 'toggle';
     if (!ACTIONS.includes(action as Action)) {
       res.status(400).json({ error: `unknown action ${JSON.stringify(action)}: use "engage", "release" or "toggle"` });
       return;
     }
-    // The editor marks its own requests: the node's button (no action: toggle)
-    // and the log ingest sidebar's buttons (engage or release).
-    const cause: ChangeCause = req.get('Node-RED-API-Version') ? 'editor' : 'http';
+    // The editor marks its requests (the node's button, the sidebar's buttons)
+    // with this header, but any client can send it: it is recorded as a claim.
+    // Who made the change is known only when adminAuth names the user.
     const request = {
-      cause,
+      cause: 'http' as const,
+      claimed: req.get('Node-RED-API-Version') ? ('editor' as const) : undefined,
       reason: typeof body.reason === 'string' ? body.reason : undefined,
       user: req.user?.username,
       node: target.id,

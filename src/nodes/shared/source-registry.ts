@@ -50,6 +50,8 @@ export interface SwitchRow {
   state: string;
   since: string | undefined;
   cause: string | undefined;
+  /** What the caller said it was (not verified): "editor". */
+  claimed?: string;
   reason?: string;
   user?: string;
 }
@@ -150,6 +152,7 @@ export const sourceRegistry = {
         state: entry.killSwitch.state,
         since: last?.at,
         cause: last?.cause,
+        ...(last?.claimed && { claimed: last.claimed }),
         ...(last?.reason && { reason: last.reason }),
         ...(last?.user && { user: last.user }),
       };
