@@ -23,7 +23,8 @@ import { CreditPool, type Ticket } from './delivery-ledger';
 import { type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 
-export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error';
+/** `skipped`: a path that would match is not followed (a link, a pseudo file system, a name that is not UTF-8). */
+export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error' | 'skipped';
 
 export interface FileEvent {
   event: FileEventKind;
@@ -149,6 +150,7 @@ export class DirectoryTail {
         hooks.error(error);
         hooks.event({ event: 'error', path: where, detail: { code: err.code, message: err.message } });
       },
+      skipped: (where, reason, detail) => hooks.event({ event: 'skipped', path: where, detail: { reason, ...detail } }),
     });
   }
 
