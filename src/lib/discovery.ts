@@ -362,7 +362,8 @@ export class Discovery {
         if (deeper) await this.enter(full, depth + 1, dev, viaLink, walk);
       } else if (entry.isSymbolicLink()) {
         if (this.symlinks === 'inside') walk.links.push({ path: full, depth });
-        else if (this.matches(full)) this.skip(full, 'symlink');
+        else if (this.reported.has(`skip:symlink:${full}`)) continue;
+        else if (this.matches(full) || (deeper && (await isDirectory(full)))) this.skip(full, 'symlink');
       } else if (entry.isFile() && this.matches(full)) {
         this.candidate(full, viaLink, walk);
         if (!this.initialDone && !this.known.has(full)) await this.found(full, undefined, true, viaLink ? 'link' : 'walk');
@@ -516,6 +517,15 @@ export class Discovery {
     this.currentMode = mode;
     if (mode === 'missing') this.watchForRoot();
     this.sink.mode(mode);
+  }
+}
+
+/** True when the path leads to a folder (a link is followed). */
+async function isDirectory(file: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(file)).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -97,6 +97,7 @@ describe('discovery', function () {
       await running.until((s) => s.added.includes(at('real', 'marker2.log')));
       running.seen.added.should.eql([at('real', 'marker.log'), at('real', 'marker2.log')]);
       running.seen.changed.should.eql([]);
+      running.seen.skipped.should.eql([{ where: at('linked'), reason: 'symlink' }]);
     });
 
     it('follows a folder to watch that is itself a link, under the path given', async function () {
