@@ -25,7 +25,8 @@ import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from '
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import { timerDelay } from './durations';
 
-export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error';
+/** `skipped`: a path that would match is not followed (a link, a pseudo file system, a name that is not UTF-8). */
+export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error' | 'skipped';
 
 export interface FileEvent {
   event: FileEventKind;
@@ -154,6 +155,7 @@ export class DirectoryTail {
         hooks.error(error);
         hooks.event({ event: 'error', path: where, detail: { code: err.code, message: err.message } });
       },
+      skipped: (where, reason, detail) => hooks.event({ event: 'skipped', path: where, detail: { reason, ...detail } }),
     });
   }
 

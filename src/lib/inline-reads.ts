@@ -11,26 +11,8 @@
  * file's reads to the thread pool for a while (one alone is taken for a
  * hiccup: on a busy virtual machine a read from memory sometimes takes 4 ms).
  */
-import { statfs } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-
-/**
- * Linux `statfs` magic numbers of local disk and memory file systems.
- * Anything else (NFS, CIFS/SMB, FUSE, Ceph, 9p, unknown) reads on the thread pool.
- */
-const LOCAL_FILE_SYSTEMS = new Set<number>([
-  0xef53, // ext2, ext3, ext4
-  0x58465342, // xfs
-  0x9123683e, // btrfs
-  0x01021994, // tmpfs
-  0x858458f6, // ramfs
-  0x794c7630, // overlayfs (containers)
-  0x2fc12fc1, // zfs
-  0xf2f52010, // f2fs
-  0xca451a4e, // bcachefs
-  0x52654973, // reiserfs
-  0x3153464a, // jfs
-]);
+import { fileSystemType, LOCAL_FILE_SYSTEMS } from './file-system-types';
 
 /** An inline read slower than this was most likely not served from memory. */
 export const SLOW_INLINE_READ_MS = 4;
@@ -47,12 +29,9 @@ export const THREAD_POOL_SPELL_MAX_MS = 320_000;
 
 /** True when `path` lies on a local file system that inline reads suit. */
 export async function suitsInlineReads(path: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {
-  if (platform !== 'linux') return false;
-  try {
-    return LOCAL_FILE_SYSTEMS.has(Number((await statfs(path)).type));
-  } catch {
-    return false; // gone, or not ours to ask: the thread pool is always safe
-  }
+  // Unknown (gone, or not ours to ask): the thread pool is always safe.
+  const type = await fileSystemType(path, platform);
+  return type !== undefined && LOCAL_FILE_SYSTEMS.has(type);
 }
 
 /** One file's choice, revised by how long its inline reads take. */

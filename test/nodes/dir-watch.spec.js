@@ -429,6 +429,84 @@ describe('dir-watch node', function () {
     for (const line of batch.payload) line.should.match(/^\d{4}-\d\d-\d\dT.* (INFO|WARN|ERROR) +web-1 (app\[4242\]|worker\[5151\]): seq=\d+ /);
   });
 
+  describe('paths it must not follow', function () {
+    /** Warnings of this node, as catalog keys (the helper's RED._ gives keys back). */
+    const warnings = (node) => node.warn.getCalls().filter((c) => c.thisValue === node).map((c) => String(c.args[0]));
+
+    it('does not send a file behind a link to outside the folder (passwd.log → /etc/passwd), and says so once', async function () {
+      fs.symlinkSync('/etc/passwd', at('passwd.log'));
+      write(at('app.log'), 'app 0\n');
+      const { node, lines, events } = await watch({ startAt: 'beginning' });
+      await lines.untilLines(1);
+      await untilEvent(events, 'skipped', at('passwd.log'));
+      write(at('zz.log'), 'marker\n');
+      await lines.untilLines(2);
+      lines.lines().should.eql(['app 0', 'marker']);
+      const skipped = events.messages.filter((m) => m.payload === 'skipped');
+      skipped.should.have.length(1);
+      skipped[0].file.should.eql({ path: at('passwd.log'), reason: 'symlink' });
+      warnings(node).filter((w) => w.includes('skipped')).should.eql(['dir-watch.warnings.skippedSymlink']);
+    });
+
+    it('does not follow a linked sub-folder, even once its files change; with symlinks "inside", a link inside the folder once', async function () {
+      const outside = path.join(dir, 'outside');
+      write(path.join(outside, 'secret.log'), 'secret 0\n');
+      fs.symlinkSync(outside, at('linked'));
+      write(at('real', 'app.log'), 'app 0\n');
+      fs.symlinkSync(at('real', 'app.log'), at('current.log'));
+      const { lines } = await watch({ startAt: 'beginning', recursive: true });
+      await lines.untilLines(1);
+      write(path.join(outside, 'secret.log'), 'secret 1\n');
+      write(path.join(outside, 'new.log'), 'new 0\n');
+      write(at('real', 'zz.log'), 'marker\n');
+      await lines.untilLines(2);
+      lines.lines().should.eql(['app 0', 'marker']);
+      await helper.unload();
+
+      fs.rmSync(stateDir, { recursive: true, force: true });
+      await helper.load([dirWatch, microBatch], flow({ startAt: 'beginning', recursive: true, symlinks: 'inside' }));
+      const inside = started();
+      await inside.lines.untilLines(2);
+      write(at('real', 'app.log'), 'app 1\n');
+      write(at('real', 'zz.log'), 'marker 2\n');
+      await inside.lines.untilLines(4);
+      // current.log is real/app.log: its lines once, under the path found first (the file's own).
+      byTopic(inside.lines.messages).should.eql({ [at('real', 'app.log')]: ['app 0', 'app 1'], [at('real', 'zz.log')]: ['marker', 'marker 2'] });
+      eventsOf(inside.events, 'skipped').should.eql([at('linked')]);
+    });
+
+    it('refuses a folder on a pseudo file system (/sys/kernel) with a red status and an error, and opens nothing there', async function () {
+      if (process.platform !== 'linux' || !fs.existsSync('/sys/kernel')) this.skip();
+      // The refusal can come before a collector could be attached to output 2: the engine's spec checks that event.
+      const { node } = await watch({ path: '/sys/kernel', pattern: '*' });
+      await nextCall(node, 'status', (s) => s.text === 'dir-watch.status.refused' && s.fill === 'red' && s.shape === 'ring');
+      await nextCall(node, 'error', (e) => e === 'dir-watch.errors.pseudoFs');
+      openFilesUnder('/sys/kernel').should.equal(0);
+    });
+
+    it('warns once, naming the folder and count, when more files match than Warn at', async function () {
+      for (const name of ['a', 'b', 'c']) write(at(`${name}.log`), '');
+      await helper.load(await nodeModuleRenderingIn('dir-watch', 'en-US'), flow({ warnFiles: 4 }));
+      const { node, events } = started();
+      await nextCall(node, 'status', (s) => s.text === '3 files');
+      for (const name of ['d', 'e', 'f']) write(at(`${name}.log`), '');
+      await untilEvent(events, 'added', at('f.log'));
+      await nextCall(node, 'status', (s) => s.text === '6 (too many)' && s.fill === 'yellow');
+      warnings(node).filter((w) => w.includes('more than')).should.eql([`5 files match in ${root}, more than 4 (Warn at): is the folder or the pattern wider than meant?`]);
+    });
+
+    it('reports a file whose name is not valid UTF-8 once, by its escaped name, on output 2 and as a warning', async function () {
+      fs.writeFileSync(Buffer.concat([Buffer.from(root + path.sep), Buffer.from([0x61, 0xff, 0x2e, 0x6c, 0x6f, 0x67])]), 'a 0\n');
+      write(at('ok.log'), 'ok 0\n');
+      const { node, lines, events } = await watch({ startAt: 'beginning' });
+      await lines.untilLines(1);
+      await untilEvent(events, 'skipped', at('a\\xff.log'));
+      const skipped = events.messages.filter((m) => m.payload === 'skipped');
+      skipped.map((m) => m.file).should.eql([{ path: at('a\\xff.log'), reason: 'name', folder: root, name: 'a\\xff.log' }]);
+      warnings(node).filter((w) => w.includes('skipped')).should.eql(['dir-watch.warnings.skippedName']);
+    });
+  });
+
   it('reports permission denied on a sub-folder once, and goes on with the rest', function () {
     // Root reads every folder: run the node as nobody (uid 65534) in a child.
     if (process.platform !== 'linux') this.skip();
@@ -588,7 +666,7 @@ describe('dir-watch editor files (static)', function () {
     values.should.eql({
       name: '', path: '', pathType: 'str', pattern: '*.log', exclude: '', recursive: false, maxDepth: 8, startAt: 'end', output: 'line',
       encoding: 'utf8', delimiter: '\\n', idleFlush: 1, pollInterval: 1, maxLineBytes: 1048576, longLines: 'cut',
-      maxOpenFiles: 4096, ignoreOlder: 0, killSwitch: '',
+      maxOpenFiles: 4096, ignoreOlder: 0, symlinks: 'skip', pseudoFs: false, warnFiles: 10000, killSwitch: '',
     });
     const ids = [...html.matchAll(/id="node-input-([A-Za-z]+)"/g)].map((m) => m[1]).sort();
     ids.should.eql(Object.keys(def.defaults).sort());
@@ -604,6 +682,10 @@ describe('dir-watch editor files (static)', function () {
     def.defaults.path.validate.call(fromEnv, '${LOGS}/app').should.equal(true);
     def.defaults.path.validate.call(fromEnv, 'not a name', {}).should.equal('dir-watch.validation.envName');
     def.defaults.pattern.validate.call(node, ' , ', {}).should.equal('dir-watch.validation.pattern');
+    // Settings added later: absent in older flows, which stay valid (and run with the defaults).
+    for (const key of ['symlinks', 'warnFiles']) def.defaults[key].validate.call(node, undefined).should.equal(true, key);
+    def.defaults.symlinks.validate.call(node, 'always', {}).should.equal('dir-watch.validation.option');
+    def.defaults.warnFiles.validate.call(node, '-1', {}).should.equal('dir-watch.validation.warnFiles');
   });
 
   it('labels both outputs, and finds every i18n key it uses in the catalog', function () {
@@ -625,7 +707,7 @@ describe('dir-watch editor files (static)', function () {
     help.should.match(/^<script type="text\/html" data-help-name="dir-watch">\s*<p>/);
     help.should.match(/<h3>Inputs<\/h3>[\s\S]*<h3>Outputs<\/h3>[\s\S]*<h3>Details<\/h3>[\s\S]*<h3>References<\/h3>/);
     help.should.match(/<ol class="node-ports">\s*<li>Lines[\s\S]*<li>File events[\s\S]*<\/ol>/);
-    for (const label of ['Folder', 'Files', 'Except', 'Search sub-folders too', 'Depth', 'Start at', 'Output', 'Encoding', 'Delimiter', 'Max line', 'Longer lines', 'Idle flush', 'Poll every', 'Open files', 'Ignore older']) {
+    for (const label of ['Folder', 'Files', 'Except', 'Search sub-folders too', 'Depth', 'Start at', 'Output', 'Encoding', 'Delimiter', 'Max line', 'Longer lines', 'Idle flush', 'Poll every', 'Open files', 'Ignore older', 'Symlinks', 'Search pseudo file systems', 'Warn at']) {
       help.should.containEql(`<dt>${label}</dt>`);
     }
     help.should.not.match(/<b>|<i>/);

@@ -27,6 +27,11 @@ interface DirWatchDef extends LineSourceDef {
   maxDepth?: number | string;
   maxOpenFiles?: number | string;
   ignoreOlder?: number | string;
+  /** `skip` (also when absent, in flows saved before it existed) or `inside`. */
+  symlinks?: string;
+  pseudoFs?: boolean;
+  /** Warn once when more files than this match; 0 = never. */
+  warnFiles?: number | string;
   killSwitch?: string;
 }
 
@@ -36,6 +41,8 @@ const RESCAN_MS = 10_000;
 const RATE_WINDOW_MS = 5000;
 /** Open files by default: log shippers keep every file open; this bounds it, far above most folders. */
 const DEFAULT_MAX_OPEN_FILES = 4096;
+/** Matching files beyond which the node warns (a watch far wider than meant, such as ** on /). */
+const DEFAULT_WARN_FILES = 10_000;
 
 /** "*.log, *.txt" or one per line → ["*.log", "*.txt"]. A comma inside braces ("*.{log,txt}") belongs to the glob. */
 export function splitPatterns(text: unknown, fallback: string[]): string[] {
@@ -72,6 +79,9 @@ export default function register(RED: NodeAPI): void {
     const root = folder.text.trim();
     let mode: DiscoveryMode = 'events';
     let paused = false;
+    const warnFiles = settings.number('warnFiles', def.warnFiles, { fallback: DEFAULT_WARN_FILES, min: 0, integer: true });
+    /** Warned about the number of files (once per start). */
+    let warnedFiles = false;
     /** Set when the node is closing: the nodes after it are being stopped too. */
     let closing = false;
     const rate = { since: Date.now(), lines: 0, perSecond: 0 };
@@ -114,6 +124,8 @@ export default function register(RED: NodeAPI): void {
           // Compared with file times, not a timer: any length works.
           ignoreOlderMs: settings.number('ignoreOlder', def.ignoreOlder, { fallback: 0, min: 0 }) * 3600 * 1000,
           rescanMs: RESCAN_MS,
+          symlinks: settings.option('symlinks', def.symlinks, ['skip', 'inside'] as const, 'skip'),
+          pseudoFs: def.pseudoFs === true,
         },
         maxOpenFiles: openFilesAllowed(),
         resume: true,
@@ -150,9 +162,21 @@ export default function register(RED: NodeAPI): void {
     );
 
     function sendEvent(event: FileEvent): void {
+      if (event.event === 'skipped') reportSkipped(event);
       const msg: NodeMessage = { topic: event.path, payload: event.event, event: event.event, file: { path: event.path, ...event.detail } };
       node.send([null, msg]);
       showStatus();
+    }
+
+    /** Why a path is not followed, once per path; the folder itself on a pseudo file system is an error. */
+    function reportSkipped(event: FileEvent): void {
+      const reason = String(event.detail?.reason);
+      const vars = { path: event.path, fileSystem: event.detail?.fileSystem, folder: event.detail?.folder, name: event.detail?.name };
+      if (reason === 'pseudoFs' && event.path === path.resolve(root)) node.error(RED._('dir-watch.errors.pseudoFs', vars));
+      else if (reason === 'symlink') node.warn(RED._('dir-watch.warnings.skippedSymlink', vars));
+      else if (reason === 'outside') node.warn(RED._('dir-watch.warnings.skippedOutside', vars));
+      else if (reason === 'pseudoFs') node.warn(RED._('dir-watch.warnings.skippedPseudoFs', vars));
+      else if (reason === 'name') node.warn(RED._('dir-watch.warnings.skippedName', vars));
     }
 
     function showStatus(now = false): void {
@@ -164,10 +188,19 @@ export default function register(RED: NodeAPI): void {
       }
       // `count` picks the plural form ("1 file", "2 files"), `files` is what is shown ("1.2k").
       const files = tail.counts.known;
+      const tooMany = warnFiles > 0 && files > warnFiles;
+      if (tooMany && !warnedFiles) {
+        warnedFiles = true;
+        node.warn(RED._('dir-watch.warnings.manyFiles', { count: files, limit: warnFiles, path: root }));
+      }
       let text: string;
-      let fill: 'green' | 'yellow' = 'green';
+      let fill: 'green' | 'yellow' | 'red' = 'green';
       let shape: 'dot' | 'ring' = 'dot';
-      if (paused) {
+      if (mode === 'refused') {
+        text = RED._('dir-watch.status.refused');
+        fill = 'red';
+        shape = 'ring';
+      } else if (paused) {
         text = RED._('dir-watch.status.paused');
         fill = 'yellow';
       } else if (mode === 'missing') {
@@ -176,6 +209,9 @@ export default function register(RED: NodeAPI): void {
         shape = 'ring';
       } else if (mode === 'polling') {
         text = RED._('dir-watch.status.polling', { files: compactCount(files), count: files });
+        fill = 'yellow';
+      } else if (tooMany) {
+        text = RED._('dir-watch.status.many', { files: compactCount(files) });
         fill = 'yellow';
       } else if (rate.perSecond > 0) {
         text = RED._('dir-watch.status.rate', { files: compactCount(files), count: files, rate: compactCount(rate.perSecond) });
@@ -223,7 +259,7 @@ export default function register(RED: NodeAPI): void {
     // The log ingest sidebar asks for the tail's snapshot while it is open.
     sourceRegistry.addSource(node, def, () => {
       const snapshot = tail.snapshot();
-      const state = paused ? 'paused' : mode === 'missing' ? 'waiting' : mode === 'polling' ? 'polling' : 'following';
+      const state = mode === 'refused' ? 'error' : paused ? 'paused' : mode === 'missing' ? 'waiting' : mode === 'polling' ? 'polling' : 'following';
       return { state, root: snapshot.root, files: snapshot.files, lastError: snapshot.lastError };
     });
 
