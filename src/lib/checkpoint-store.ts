@@ -57,8 +57,12 @@ export class CheckpointStore {
   }
 
   async save(key: string, checkpoint: Omit<Checkpoint, 'version' | 'updated'>): Promise<void> {
-    const data: Checkpoint = { version: 1, path: checkpoint.path, updated: new Date().toISOString(), files: checkpoint.files };
-    await writeAtomically(this.fileFor(key), JSON.stringify(data, null, 1));
+    // A dir-watch picking up thousands of files writes as many checkpoints at
+    // once: a few at a time leave the thread pool to the reads.
+    await saving.run(async () => {
+      const data: Checkpoint = { version: 1, path: checkpoint.path, updated: new Date().toISOString(), files: checkpoint.files };
+      await writeAtomically(this.fileFor(key), JSON.stringify(data, null, 1));
+    });
   }
 
   async remove(key: string): Promise<void> {
@@ -80,11 +84,81 @@ export class CheckpointStore {
 
 let tempCounter = 0;
 
+/** Runs at most `limit` tasks at once, the others in the order they came. */
+class Limiter {
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next(); // the slot passes on
+      else this.running--;
+    }
+  }
+}
+
+/** Checkpoint writes at once, of the thread pool's four threads (each holds one through its fsync). */
+const saving = new Limiter(2);
+
+/** Folders known to exist: one mkdir per folder, not one per write. */
+const madeDirs = new Set<string>();
+
+/**
+ * One fsync of a folder covers every rename made in it before the fsync
+ * began: writes that finish while one runs share the next one.
+ */
+const dirSyncs = new Map<string, { running: Promise<void>; next: Promise<void> | undefined }>();
+
+function syncDir(dir: string): Promise<void> {
+  const state = dirSyncs.get(dir);
+  if (!state) {
+    const running = fsyncDir(dir).finally(() => {
+      const now = dirSyncs.get(dir);
+      if (now?.running === running && !now.next) dirSyncs.delete(dir);
+    });
+    dirSyncs.set(dir, { running, next: undefined });
+    return running;
+  }
+  state.next ??= state.running.then(() => {
+    state.next = undefined;
+    dirSyncs.delete(dir);
+    return syncDir(dir);
+  });
+  return state.next;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const dirHandle = await fsp.open(dir, 'r').catch(() => undefined);
+  if (dirHandle) {
+    // The rename itself must survive a power cut: sync the folder entry.
+    await dirHandle.sync().catch(() => undefined);
+    await dirHandle.close();
+  }
+}
+
 export async function writeAtomically(file: string, text: string): Promise<void> {
   const dir = path.dirname(file);
-  await fsp.mkdir(dir, { recursive: true });
+  if (!madeDirs.has(dir)) {
+    await fsp.mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
   const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
-  const handle = await fsp.open(temp, 'w', 0o600);
+  let handle;
+  try {
+    handle = await fsp.open(temp, 'w', 0o600);
+  } catch (err) {
+    // The folder was removed since: make it again.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await fsp.mkdir(dir, { recursive: true });
+    handle = await fsp.open(temp, 'w', 0o600);
+  }
   try {
     await handle.writeFile(text);
     await handle.sync();
@@ -97,22 +171,22 @@ export async function writeAtomically(file: string, text: string): Promise<void>
     await fsp.rm(temp, { force: true });
     throw err;
   }
-  const dirHandle = await fsp.open(dir, 'r').catch(() => undefined);
-  if (dirHandle) {
-    // The rename itself must survive a power cut: sync the folder entry.
-    await dirHandle.sync().catch(() => undefined);
-    await dirHandle.close();
-  }
+  await syncDir(dir);
 }
 
 /**
  * Writes a source's checkpoint at most once per interval while it changes,
  * and at once on `flush`. Only one write runs at a time; the last state wins.
  */
+/** A checkpoint's content, or what makes it when it is written (for one that is costly to build). */
+export type CheckpointContent = Omit<Checkpoint, 'version' | 'updated'>;
+
 export class CheckpointWriter {
-  private latest: Omit<Checkpoint, 'version' | 'updated'> | undefined;
+  private latest: CheckpointContent | (() => CheckpointContent) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** What was last written: the same again is not written (a file closed after its last interval write). */
+  private written: string | undefined;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -121,7 +195,7 @@ export class CheckpointWriter {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  update(checkpoint: Omit<Checkpoint, 'version' | 'updated'>): void {
+  update(checkpoint: CheckpointContent | (() => CheckpointContent)): void {
     this.latest = checkpoint;
     if (this.timer) return;
     this.timer = setTimeout(() => {
@@ -150,7 +224,11 @@ export class CheckpointWriter {
       if (!data) return;
       this.latest = undefined;
       try {
-        await this.store.save(this.key, data);
+        const content = typeof data === 'function' ? data() : data;
+        const text = JSON.stringify(content);
+        if (text === this.written) return;
+        await this.store.save(this.key, content);
+        this.written = text;
       } catch (err) {
         this.onError(err);
       }
