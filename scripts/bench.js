@@ -25,7 +25,7 @@
 //                             stopped at BENCH_PEER_BACKLOG_LIMIT_MB of RSS, default 4096)
 //   BENCH_DIR_FILES=1000      BENCH_DIR_LINES=500000  BENCH_DIR_IDLE_SECONDS=30
 //   BENCH_MANY_FILES=20000   BENCH_MANY_FOLDERS=20  BENCH_MANY_LINES=3  BENCH_MANY_RUNS=3
-//   BENCH_MANY_IDLE_SECONDS=20
+//   BENCH_MANY_IDLE_SECONDS=75
 //   BENCH_RSYSLOG=0           leave rsyslog out even when installed
 //   BENCH_PACK_DIR=<dir>      measure another build of the pack (a folder with package.json and dist/)
 //   BENCH_COMPARE_DIR=<dir>   also run the throughput scenario's pack pipelines on this other build

@@ -45,7 +45,7 @@ function settingsFromEnv() {
     manyFolders: envInt('BENCH_MANY_FOLDERS', quick ? 2 : 20),
     manyLines: envInt('BENCH_MANY_LINES', 3),
     manyRuns: envInt('BENCH_MANY_RUNS', quick ? 1 : 3),
-    manyIdleSeconds: envInt('BENCH_MANY_IDLE_SECONDS', quick ? 5 : 20),
+    manyIdleSeconds: envInt('BENCH_MANY_IDLE_SECONDS', quick ? 5 : 75),
     rsyslog: process.env.BENCH_RSYSLOG === undefined ? true : envFlag('BENCH_RSYSLOG'),
     writeDoc: process.env.BENCH_WRITE_DOC === undefined ? true : envFlag('BENCH_WRITE_DOC'),
     verbose: envFlag('BENCH_VERBOSE'),

@@ -172,7 +172,7 @@ function sections(results) {
             [`RSS per file after ${mf.idleSeconds} s idle (RSS - the same process's RSS before the deploy) / files`, range(mf.kbPerFile, kb)],
             ['RSS of the Node-RED process, idle', range(mf.idleMB, MB)],
             ['peak RSS of the Node-RED process', range(mf.peakMB, MB)],
-            [`CPU with every file idle, over ${mf.idleSeconds} s`, range(mf.idleCpuPercent, PCT) + ' of one core'],
+            [`CPU with every file idle, over the next ${mf.cpuSeconds} s`, range(mf.idleCpuPercent, PCT) + ' of one core'],
           ],
     });
   }
