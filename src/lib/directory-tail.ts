@@ -7,9 +7,9 @@
  *   its identity (device, inode, head) and not read a second time.
  * - At most `maxOpenFiles` files are followed at once; beyond that the least
  *   recently active are closed, their positions kept, and opened again when
- *   they change. A file idle for IDLE_CLOSE_MS is closed the same way: an
- *   open file costs memory (buffers, a handle, its session), a closed one
- *   only its position.
+ *   they change. While more than IDLE_KEEP_OPEN are open, a file idle for
+ *   IDLE_CLOSE_MS is closed the same way: an open file costs memory
+ *   (buffers, a handle, its session), a closed one only its position.
  * - Change events come from discovery; a stat poll with idle back-off is the
  *   safety net, so a thousand idle files cost next to nothing.
  */
@@ -47,6 +47,8 @@ export interface DirectoryTailOptions extends ReaderSettings {
   maxOpenFiles: number;
   /** A file read to its end and idle this long is closed until it changes (default IDLE_CLOSE_MS); 0 = never. */
   idleCloseMs?: number;
+  /** Idle files are closed only while more than this many are open (default IDLE_KEEP_OPEN). */
+  idleKeepOpen?: number;
   /** Resume from checkpoints. */
   resume: boolean;
   checkpoints?: { store: CheckpointStore; intervalMs: number };
@@ -109,6 +111,11 @@ const MAX_POLL_BACKOFF_WITH_EVENTS = 32;
  * long is closed (as for the open-file limit) until it changes again.
  */
 export const IDLE_CLOSE_MS = 30_000;
+/**
+ * Idle files kept open: a thousand cost some 20 MB, and reopening a file
+ * costs CPU; twenty thousand would cost 400 MB.
+ */
+export const IDLE_KEEP_OPEN = 1000;
 /**
  * Files taken up at once. Each holds a handle, buffers and file system
  * requests while its first read runs: twenty thousand files found at once
@@ -505,6 +512,7 @@ export class DirectoryTail {
 
   private idleTooLong(f: Followed): boolean {
     const after = this.options.idleCloseMs ?? IDLE_CLOSE_MS;
+    if (this.followed.size <= (this.options.idleKeepOpen ?? IDLE_KEEP_OPEN)) return false;
     return after > 0 && !this.paused && f.session.inFlight === 0 && Date.now() - f.lastActive >= after;
   }
 

@@ -87,7 +87,7 @@ describe('DirectoryTail over many files', function () {
       fs.writeFileSync(file, `${i} first\n`);
       files.push(file);
     }
-    const { lines, errors, count, started } = start(root, { idleCloseMs: 300 });
+    const { lines, errors, count, started } = start(root, { idleCloseMs: 300, idleKeepOpen: 0 });
     await started;
     await until(() => count() >= FILES, 60000, 'a line from every file');
     // Idle: every file is closed, its position kept.
@@ -103,11 +103,23 @@ describe('DirectoryTail over many files', function () {
     errors.should.eql([]);
   });
 
+  it('closes idle files only while more than idleKeepOpen are open', async function () {
+    const root = path.join(dir, 'logs');
+    fs.mkdirSync(root);
+    for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(root, `f${i}.log`), `${i}\n`);
+    const { count, started } = start(root, { idleCloseMs: 100, idleKeepOpen: 5 });
+    await started;
+    await until(() => count() >= 20, 30000, 'a line from every file');
+    await until(() => tail.counts.open <= 5, 30000, 'idle files closed down to 5');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    tail.counts.open.should.equal(5);
+  });
+
   it('keeps idle files open with idleCloseMs 0', async function () {
     const root = path.join(dir, 'logs');
     fs.mkdirSync(root);
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(root, `f${i}.log`), `${i}\n`);
-    const { count, started } = start(root, { idleCloseMs: 0 });
+    const { count, started } = start(root, { idleCloseMs: 0, idleKeepOpen: 0 });
     await started;
     await until(() => count() >= 20, 30000, 'a line from every file');
     await new Promise((resolve) => setTimeout(resolve, 500));
