@@ -57,12 +57,8 @@ export class CheckpointStore {
   }
 
   async save(key: string, checkpoint: Omit<Checkpoint, 'version' | 'updated'>): Promise<void> {
-    // A dir-watch picking up thousands of files writes as many checkpoints at
-    // once: a few at a time leave the thread pool to the reads.
-    await saving.run(async () => {
-      const data: Checkpoint = { version: 1, path: checkpoint.path, updated: new Date().toISOString(), files: checkpoint.files };
-      await writeAtomically(this.fileFor(key), JSON.stringify(data, null, 1));
-    });
+    const data: Checkpoint = { version: 1, path: checkpoint.path, updated: new Date().toISOString(), files: checkpoint.files };
+    await writeAtomically(this.fileFor(key), JSON.stringify(data, null, 1));
   }
 
   async remove(key: string): Promise<void> {
@@ -83,29 +79,6 @@ export class CheckpointStore {
 }
 
 let tempCounter = 0;
-
-/** Runs at most `limit` tasks at once, the others in the order they came. */
-class Limiter {
-  private running = 0;
-  private readonly queue: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next(); // the slot passes on
-      else this.running--;
-    }
-  }
-}
-
-/** Checkpoint writes at once, of the thread pool's four threads (each holds one through its fsync). */
-const saving = new Limiter(2);
 
 /** Folders known to exist: one mkdir per folder, not one per write. */
 const madeDirs = new Set<string>();
