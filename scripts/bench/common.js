@@ -41,6 +41,11 @@ function settingsFromEnv() {
     dirFiles: envInt('BENCH_DIR_FILES', quick ? 200 : 1000),
     dirLines: envInt('BENCH_DIR_LINES', quick ? 100_000 : 500_000),
     dirIdleSeconds: envInt('BENCH_DIR_IDLE_SECONDS', quick ? 10 : 30),
+    manyFiles: envInt('BENCH_MANY_FILES', quick ? 2000 : 20_000),
+    manyFolders: envInt('BENCH_MANY_FOLDERS', quick ? 2 : 20),
+    manyLines: envInt('BENCH_MANY_LINES', 3),
+    manyRuns: envInt('BENCH_MANY_RUNS', quick ? 1 : 3),
+    manyIdleSeconds: envInt('BENCH_MANY_IDLE_SECONDS', quick ? 5 : 75),
     rsyslog: process.env.BENCH_RSYSLOG === undefined ? true : envFlag('BENCH_RSYSLOG'),
     writeDoc: process.env.BENCH_WRITE_DOC === undefined ? true : envFlag('BENCH_WRITE_DOC'),
     verbose: envFlag('BENCH_VERBOSE'),
@@ -139,7 +144,7 @@ function sampleRss(pid, everyMs = 50) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 /** A JSON HTTP request to a local Node-RED; resolves with the parsed body. */
-function requestJson(url, { method = 'GET', body, timeout = 30000 } = {}) {
+function requestJson(url, { method = 'GET', body, timeout = 30000, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(
@@ -147,7 +152,7 @@ function requestJson(url, { method = 'GET', body, timeout = 30000 } = {}) {
       {
         method,
         agent,
-        headers: { Accept: 'application/json', ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}) },
+        headers: { Accept: 'application/json', ...headers, ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}) },
       },
       (res) => {
         const chunks = [];

@@ -251,4 +251,32 @@ function emptyFlow() {
   return [t, ...measuringNodes(t.id).nodes];
 }
 
-module.exports = { packFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow };
+/**
+ * The many-files scenario's two flows on one tab with the same measuring
+ * nodes: `before` has only those, `after` adds a recursive dir-watch (start
+ * at beginning) -> micro-batch -> sink, so that deploying `after` over
+ * `before` (deployment type "nodes") starts only the new nodes.
+ */
+function manyFilesFlows({ dir, batchSize, timeoutS }) {
+  const t = tab('bench: dir-watch over many files -> micro-batch');
+  const m = measuringNodes(t.id);
+  const batchId = id();
+  const watch = {
+    id: id(),
+    type: 'dir-watch',
+    z: t.id,
+    name: '',
+    path: dir,
+    pattern: '*.log',
+    recursive: true,
+    startAt: 'beginning',
+    output: 'lines',
+    x: 120,
+    y: 100,
+    wires: [[batchId], []],
+  };
+  const batch = { id: batchId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[m.sinkId]] };
+  return { before: [t, ...m.nodes], after: [t, watch, batch, ...m.nodes], watchId: watch.id };
+}
+
+module.exports = { packFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow, manyFilesFlows };

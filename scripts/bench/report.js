@@ -154,6 +154,28 @@ function sections(results) {
           ],
     });
   }
+  const mf = results.manyfiles;
+  if (mf) {
+    const range = (st, fmt) => `${fmt(st.median)} (${fmt(st.min)} to ${fmt(st.max)})`;
+    const s1 = (ms) => `${(ms / 1000).toFixed(1)} s`;
+    const kb = (x) => `${x.toFixed(1)} KB`;
+    out.push({
+      title: mf.skipped
+        ? '5. dir-watch picking up many files'
+        : `5. dir-watch (recursive, start at beginning) picking up ${mf.files.toLocaleString('en-US')} files in ${mf.folders} folders, ${mf.linesPerFile} lines each (median and range of ${mf.runs.length} runs)`,
+      head: ['measure', 'median (range)'],
+      rows: mf.skipped
+        ? [['dir-watch not available', 'skipped']]
+        : [
+            ['from deploy until every line of every file has arrived', range(mf.pickupMs, s1)],
+            ['CPU time of the Node-RED process meanwhile', range(mf.pickupCpu, (x) => `${x.toFixed(1)} CPU-s`)],
+            [`RSS per file after ${mf.idleSeconds} s idle (RSS - the same process's RSS before the deploy) / files`, range(mf.kbPerFile, kb)],
+            ['RSS of the Node-RED process, idle', range(mf.idleMB, MB)],
+            ['peak RSS of the Node-RED process', range(mf.peakMB, MB)],
+            [`CPU with every file idle, over the next ${mf.cpuSeconds} s`, range(mf.idleCpuPercent, PCT) + ' of one core'],
+          ],
+    });
+  }
   out.push(targets(results));
   return out;
 }
@@ -190,6 +212,11 @@ function targets(results) {
   if (d) {
     if (d.skipped) add('dir-watch, 1,000 idle files: CPU', '< 2 % of a core', 'skipped', null);
     else add(`dir-watch, ${d.files} idle files: CPU`, '< 2 % of a core', PCT(d.idle.cpuPercent), d.idle.cpuPercent < 2);
+  }
+  const mf = results.manyfiles;
+  if (mf && !mf.skipped) {
+    add(`dir-watch, ${mf.files} files: every file followed (median)`, '<= 10 s', `${(mf.pickupMs.median / 1000).toFixed(1)} s`, mf.pickupMs.median <= 10000);
+    add(`dir-watch, ${mf.files} idle files: RSS per file (median)`, '< 8 KB', `${mf.kbPerFile.median.toFixed(1)} KB`, mf.kbPerFile.median < 8);
   }
   return { title: 'Targets (ratios from this run)', head: ['target', 'floor', 'measured', 'result'], rows };
 }

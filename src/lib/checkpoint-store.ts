@@ -199,11 +199,58 @@ function parseFilePosition(entry: unknown): FilePosition | string {
 
 let tempCounter = 0;
 
+/** Folders known to exist: one mkdir per folder, not one per write. */
+const madeDirs = new Set<string>();
+
+/**
+ * One fsync of a folder covers every rename made in it before the fsync
+ * began: writes that finish while one runs share the next one.
+ */
+const dirSyncs = new Map<string, { running: Promise<void>; next: Promise<void> | undefined }>();
+
+function syncDir(dir: string): Promise<void> {
+  const state = dirSyncs.get(dir);
+  if (!state) {
+    const running = fsyncDir(dir).finally(() => {
+      const now = dirSyncs.get(dir);
+      if (now?.running === running && !now.next) dirSyncs.delete(dir);
+    });
+    dirSyncs.set(dir, { running, next: undefined });
+    return running;
+  }
+  state.next ??= state.running.then(() => {
+    state.next = undefined;
+    dirSyncs.delete(dir);
+    return syncDir(dir);
+  });
+  return state.next;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const dirHandle = await fsp.open(dir, 'r').catch(() => undefined);
+  if (dirHandle) {
+    // The rename itself must survive a power cut: sync the folder entry.
+    await dirHandle.sync().catch(() => undefined);
+    await dirHandle.close();
+  }
+}
+
 export async function writeAtomically(file: string, text: string): Promise<void> {
   const dir = path.dirname(file);
-  await fsp.mkdir(dir, { recursive: true });
+  if (!madeDirs.has(dir)) {
+    await fsp.mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
   const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
-  const handle = await fsp.open(temp, 'w', 0o600);
+  let handle;
+  try {
+    handle = await fsp.open(temp, 'w', 0o600);
+  } catch (err) {
+    // The folder was removed since: make it again.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await fsp.mkdir(dir, { recursive: true });
+    handle = await fsp.open(temp, 'w', 0o600);
+  }
   try {
     await handle.writeFile(text);
     await handle.sync();
@@ -216,22 +263,22 @@ export async function writeAtomically(file: string, text: string): Promise<void>
     await fsp.rm(temp, { force: true });
     throw err;
   }
-  const dirHandle = await fsp.open(dir, 'r').catch(() => undefined);
-  if (dirHandle) {
-    // The rename itself must survive a power cut: sync the folder entry.
-    await dirHandle.sync().catch(() => undefined);
-    await dirHandle.close();
-  }
+  await syncDir(dir);
 }
 
 /**
  * Writes a source's checkpoint at most once per interval while it changes,
  * and at once on `flush`. Only one write runs at a time; the last state wins.
  */
+/** A checkpoint's content, or what makes it when it is written (for one that is costly to build). */
+export type CheckpointContent = Omit<Checkpoint, 'version' | 'updated'>;
+
 export class CheckpointWriter {
-  private latest: Omit<Checkpoint, 'version' | 'updated'> | undefined;
+  private latest: CheckpointContent | (() => CheckpointContent) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** What was last written: the same again is not written (a file closed after its last interval write). */
+  private written: string | undefined;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -240,7 +287,7 @@ export class CheckpointWriter {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  update(checkpoint: Omit<Checkpoint, 'version' | 'updated'>): void {
+  update(checkpoint: CheckpointContent | (() => CheckpointContent)): void {
     this.latest = checkpoint;
     if (this.timer) return;
     this.timer = setTimeout(() => {
@@ -269,7 +316,11 @@ export class CheckpointWriter {
       if (!data) return;
       this.latest = undefined;
       try {
-        await this.store.save(this.key, data);
+        const content = typeof data === 'function' ? data() : data;
+        const text = JSON.stringify(content);
+        if (text === this.written) return;
+        await this.store.save(this.key, content);
+        this.written = text;
       } catch (err) {
         this.onError(err);
       }

@@ -7,7 +7,9 @@
  *   its identity (device, inode, head) and not read a second time.
  * - At most `maxOpenFiles` files are followed at once; beyond that the least
  *   recently active are closed, their positions kept, and opened again when
- *   they change.
+ *   they change. While more than IDLE_KEEP_OPEN are open, a file idle for
+ *   IDLE_CLOSE_MS is closed the same way: an open file costs memory
+ *   (buffers, a handle, its session), a closed one only its position.
  * - Change events come from discovery; a stat poll with idle back-off is the
  *   safety net, so a thousand idle files cost next to nothing.
  */
@@ -46,6 +48,10 @@ export interface DirectoryTailOptions extends ReaderSettings {
   rotateWaitMs?: number;
   chunkBytes?: number;
   maxOpenFiles: number;
+  /** A file read to its end and idle this long is closed until it changes (default IDLE_CLOSE_MS); 0 = never. */
+  idleCloseMs?: number;
+  /** Idle files are closed only while more than this many are open (default IDLE_KEEP_OPEN). */
+  idleKeepOpen?: number;
   /** Resume from checkpoints. */
   resume: boolean;
   checkpoints?: { store: CheckpointStore; intervalMs: number };
@@ -106,11 +112,31 @@ const MAX_POLL_BACKOFF = 8;
  * the idle process costs.
  */
 const MAX_POLL_BACKOFF_WITH_EVENTS = 32;
+/**
+ * A file read to its end, with nothing in flight, and no change for this
+ * long is closed (as for the open-file limit) until it changes again.
+ */
+export const IDLE_CLOSE_MS = 30_000;
+/**
+ * Idle files kept open: a thousand cost some 20 MB, and reopening a file
+ * costs CPU; twenty thousand would cost 400 MB.
+ */
+export const IDLE_KEEP_OPEN = 1000;
+/**
+ * Files taken up at once. Each holds a handle, buffers and file system
+ * requests while its first read runs: twenty thousand files found at once
+ * would hold all of that at the same time, and queue behind one another on
+ * the thread pool.
+ */
+const PICKUP_CONCURRENCY = 32;
+/** A file whose first read takes longer (a backlog) lets the next one start. */
+const PICKUP_SLOT_MS = 1000;
 /** A file that vanished is let go after this long without coming back. */
 const FORGET_AFTER_MS = 10_000;
 
 export class DirectoryTail {
   private readonly discovery: Discovery;
+  /** In order of activity, least recently active first (see touch). */
   private readonly followed = new Map<string, Followed>();
   /** Closed for the open-file limit: positions to resume from. */
   private readonly dormant = new Map<string, Dormant>();
@@ -128,6 +154,9 @@ export class DirectoryTail {
   private paused = false;
   private running = false;
   private instance = 0;
+  /** Files being taken up, and those waiting for a turn (see PICKUP_CONCURRENCY). */
+  private pickingUp = 0;
+  private readonly pickupQueue: (() => void)[] = [];
   /** One credit for every file followed: lines in flight are bounded per folder, not per file. */
   private readonly credit = new CreditPool();
   /** For snapshot(). */
@@ -270,9 +299,28 @@ export class DirectoryTail {
       this.aliases.add(file);
       return;
     }
-    // Followed before announced: a status shown on the event counts the file.
-    this.open(file, initial ? this.options.startAt : 'beginning');
-    this.hooks.event({ event: 'added', path: file, detail: { size: stats.size } });
+    await this.pickupTurn();
+    try {
+      // Meanwhile stopped, gone, or opened by another event.
+      if (!this.running || !this.discovery.knows(file) || this.followed.has(file) || this.dormant.has(file)) return;
+      // Followed before announced: a status shown on the event counts the file.
+      const followed = this.open(file, initial ? this.options.startAt : 'beginning');
+      this.hooks.event({ event: 'added', path: file, detail: { size: stats.size } });
+      if (followed) await firstPass(followed);
+    } finally {
+      this.pickupDone();
+    }
+  }
+
+  private async pickupTurn(): Promise<void> {
+    if (this.pickingUp < PICKUP_CONCURRENCY) this.pickingUp++;
+    else await new Promise<void>((resolve) => this.pickupQueue.push(resolve));
+  }
+
+  private pickupDone(): void {
+    const next = this.pickupQueue.shift();
+    if (next) next(); // the turn passes on
+    else this.pickingUp--;
   }
 
   /** True when the file is one already read, under a new name (rotation). */
@@ -295,8 +343,7 @@ export class DirectoryTail {
   private changed(file: string): void {
     const followed = this.followed.get(file);
     if (followed) {
-      followed.lastActive = Date.now();
-      followed.idlePolls = 0;
+      this.touch(file, followed);
       followed.session.poke();
     } else {
       this.wake(file);
@@ -345,8 +392,8 @@ export class DirectoryTail {
     await this.options.checkpoints?.store.remove(this.checkpointKey(file)).catch(() => undefined);
   }
 
-  private open(file: string, startAt: StartAt, resumeFrom?: ResumePoint[]): void {
-    if (!this.running) return;
+  private open(file: string, startAt: StartAt, resumeFrom?: ResumePoint[]): Followed | undefined {
+    if (!this.running) return undefined;
     this.dormant.delete(file);
     this.makeRoom();
     const sessionOptions: TailSessionOptions = {
@@ -364,10 +411,7 @@ export class DirectoryTail {
     const session = new TailSession(sessionOptions, {
       emit: (chunk, ticket) => {
         const f = this.followed.get(file);
-        if (f) {
-          f.lastActive = Date.now();
-          f.idlePolls = 0;
-        }
+        if (f) this.touch(file, f);
         this.refreshSeen(chunk.identity);
         this.hooks.emit(chunk, ticket);
       },
@@ -388,7 +432,9 @@ export class DirectoryTail {
     });
     if (this.paused) session.pause();
     const started = session.start().catch(() => undefined);
-    this.followed.set(file, { session, started, lastActive: Date.now(), idlePolls: 0, skip: 0 });
+    const followed: Followed = { session, started, lastActive: Date.now(), idlePolls: 0, skip: 0 };
+    this.followed.set(file, followed);
+    return followed;
   }
 
   private onNotice(notice: FollowerNotice): void {
@@ -397,21 +443,32 @@ export class DirectoryTail {
     this.hooks.notice(notice);
   }
 
+  /** Marks a file active: it moves to the end of `followed`, so the first entry is the least recently active. */
+  private touch(file: string, followed: Followed): void {
+    followed.lastActive = Date.now();
+    followed.idlePolls = 0;
+    this.followed.delete(file);
+    this.followed.set(file, followed);
+  }
+
   /** Closes the least recently active files until one more fits. */
   private makeRoom(): void {
     while (this.followed.size >= this.options.maxOpenFiles) {
-      let oldest: [string, Followed] | undefined;
-      for (const entry of this.followed) if (!oldest || entry[1].lastActive < oldest[1].lastActive) oldest = entry;
+      const oldest = this.followed.entries().next().value as [string, Followed] | undefined;
       if (!oldest) return;
-      const [file, followed] = oldest;
-      this.followed.delete(file);
-      // Reopening waits for this stop: its positions and checkpoint are final then.
-      const dormant: Dormant = { stopped: stopSession(followed, 1000) };
-      void dormant.stopped.then((points) => {
-        dormant.points = points;
-      });
-      this.dormant.set(file, dormant);
+      this.sleep(oldest[0], oldest[1]);
     }
+  }
+
+  /** Closes a followed file, keeping its positions, until it changes. */
+  private sleep(file: string, followed: Followed): void {
+    this.followed.delete(file);
+    // Reopening waits for this stop: its positions and checkpoint are final then.
+    const dormant: Dormant = { stopped: stopSession(followed, 1000) };
+    void dormant.stopped.then((points) => {
+      dormant.points = points;
+    });
+    this.dormant.set(file, dormant);
   }
 
   /** The safety net: stat followed files, less often the longer they idle. */
@@ -439,7 +496,7 @@ export class DirectoryTail {
       });
     }
     // Dormant files are idle ones: checked at the slowest rate, one check at a time.
-    if (++this.dormantTicks < MAX_POLL_BACKOFF || this.checkingDormant) return;
+    if (++this.dormantTicks < maxBackoff || this.checkingDormant) return;
     this.dormantTicks = 0;
     this.checkingDormant = true;
     void this.pollDormant().finally(() => {
@@ -447,14 +504,25 @@ export class DirectoryTail {
     });
   }
 
-  /** One stat per file; a pump (several fs calls) only where it shows a change. */
+  /**
+   * One stat per file; a pump (several fs calls) only where it shows a
+   * change. A file caught up, with nothing in flight, idle for
+   * IDLE_CLOSE_MS, is closed.
+   */
   private async pollFollowed(due: [string, Followed][]): Promise<void> {
     for (const [file, f] of due) {
       if (!this.running) return;
       if (this.followed.get(file) !== f) continue;
       const stats = await fsp.stat(file).catch(() => undefined);
       if (!stats || !f.session.isCaughtUp(stats)) f.session.poke();
+      else if (this.idleTooLong(f)) this.sleep(file, f);
     }
+  }
+
+  private idleTooLong(f: Followed): boolean {
+    const after = this.options.idleCloseMs ?? IDLE_CLOSE_MS;
+    if (this.followed.size <= (this.options.idleKeepOpen ?? IDLE_KEEP_OPEN)) return false;
+    return after > 0 && !this.paused && f.session.inFlight === 0 && Date.now() - f.lastActive >= after;
   }
 
   private async pollDormant(): Promise<void> {
@@ -503,13 +571,28 @@ export class DirectoryTail {
   }
 
   private saveSeen(): void {
-    const files = [...this.seen.values()].map(({ identity: id, path }) => ({ identity: id, offset: 0, path }));
-    this.seenWriter?.update({ path: this.options.discovery.root, files });
+    // Built when written (once per interval), not on every file opened: with
+    // thousands of files opened at once, that was thousands of copies of `seen`.
+    this.seenWriter?.update(() => ({
+      path: this.options.discovery.root,
+      files: [...this.seen.values()].map(({ identity: id, path }) => ({ identity: id, offset: 0, path })),
+    }));
   }
 
   private checkpointKey(file: string): string {
     return `${this.options.id}~${createHash('sha1').update(file).digest('hex').slice(0, 16)}`;
   }
+}
+
+/** Resolves when a session's first read has ended, or after PICKUP_SLOT_MS. */
+async function firstPass(followed: Followed): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const slot = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, PICKUP_SLOT_MS);
+  });
+  const read = followed.started.then(() => followed.session.whenQuiet());
+  await Promise.race([read, slot]).catch(() => undefined);
+  clearTimeout(timer);
 }
 
 /** Stops a session once it has started, and returns where it got (nothing if it failed). */

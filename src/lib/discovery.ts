@@ -115,6 +115,11 @@ export class Discovery {
     return matchesAny(rel, this.options.patterns) && !matchesAny(rel, this.options.exclude);
   }
 
+  /** True when `file` is one of the files matched so far. */
+  knows(file: string): boolean {
+    return this.known.has(file);
+  }
+
   /** The files matched so far. */
   files(): string[] {
     return [...this.known];

@@ -242,6 +242,11 @@ export class FileFollower {
     return stats.ino === reader.identity.ino && stats.dev === reader.identity.dev && stats.size === reader.position && stats.mtimeMs === reader.lastMtimeMs;
   }
 
+  /** Resolves once no read pass runs (after start: once the file has been read to its end). */
+  async whenQuiet(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
   /** Something may have changed: read what there is, once at a time. */
   trigger(): void {
     if (!this.running) return;

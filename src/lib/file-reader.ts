@@ -84,6 +84,23 @@ function inlineBuffer(size: number): Buffer {
   return inlineScratch;
 }
 
+/**
+ * suitsInlineReads per device, for a while: the file system of a device does
+ * not change under a mounted folder, and a folder of thousands of files would
+ * otherwise ask (statfs) once per file.
+ */
+const inlineVerdicts = new Map<number, { verdict: Promise<boolean>; until: number }>();
+const INLINE_VERDICT_MS = 60_000;
+
+function suitsInlineReadsOn(dev: number, path: string): Promise<boolean> {
+  const now = Date.now();
+  const known = inlineVerdicts.get(dev);
+  if (known && known.until > now) return known.verdict;
+  const verdict = suitsInlineReads(path);
+  inlineVerdicts.set(dev, { verdict, until: now + INLINE_VERDICT_MS });
+  return verdict;
+}
+
 export class FileReader {
   private splitter: LineSplitter;
   private readonly chunkBytes: number;
@@ -185,7 +202,7 @@ export class FileReader {
     // delivered, so the event loop does not wait for the thread pool between
     // chunks. Each chunk's head check still comes after its own read.
     let ahead: { at: number; buffer: Buffer; read: Promise<{ bytesRead: number }> } | undefined;
-    const reads = (this.reads ??= new InlineReads(this.inlineAllowed && (await suitsInlineReads(this.path))));
+    const reads = (this.reads ??= new InlineReads(this.inlineAllowed && (await suitsInlineReadsOn(this.identity.dev, this.path))));
     try {
       for (;;) {
         if (!keepGoing()) return 'halted';

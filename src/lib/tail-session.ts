@@ -128,6 +128,11 @@ export class TailSession {
     return this.follower?.isCaughtUp(stats) ?? false;
   }
 
+  /** Resolves once no read pass runs (see FileFollower.whenQuiet). */
+  async whenQuiet(): Promise<void> {
+    await this.follower?.whenQuiet();
+  }
+
   /** Something changed on disk (a watcher elsewhere saw it): read now. */
   poke(): void {
     this.follower?.trigger();

@@ -429,6 +429,21 @@ describe('checkpoint-store', function () {
       listFiles(dir).should.deepEqual(['c.json']);
     });
 
+    it('many writes at once into one folder each land whole (they share the folder syncs)', async function () {
+      const files = Array.from({ length: 200 }, (_, i) => path.join(dir, 'many', `f${i}.json`));
+      await Promise.all(files.map((file, i) => writeAtomically(file, `text ${i}`)));
+      files.forEach((file, i) => fs.readFileSync(file, 'utf8').should.equal(`text ${i}`));
+      listFiles(dir).should.have.length(200);
+    });
+
+    it('makes the folder again when it was removed after an earlier write', async function () {
+      const file = path.join(dir, 'gone', 'c.json');
+      await writeAtomically(file, 'one');
+      fs.rmSync(path.join(dir, 'gone'), { recursive: true });
+      await writeAtomically(file, 'two');
+      fs.readFileSync(file, 'utf8').should.equal('two');
+    });
+
     it('a failed rename rejects, leaves the target alone and removes the temp file', async function () {
       const target = path.join(dir, 'busy');
       fs.mkdirSync(target);
@@ -466,6 +481,35 @@ describe('checkpoint-store', function () {
       writer.update(state(3));
       await writer.flush();
       store.saves.map((s) => s.data).should.deepEqual([state(2), state(3)]);
+    });
+
+    it('does not write a state again that it has just written (a file closed after its last write)', async function () {
+      const store = new FakeStore();
+      const writer = new CheckpointWriter(store, 'key', 60_000, (err) => should.fail(err));
+      writer.update(state(1));
+      await writer.flush();
+      writer.update(state(1));
+      await writer.flush();
+      store.saves.map((s) => s.data).should.deepEqual([state(1)]);
+      writer.update(state(2));
+      await writer.flush();
+      store.saves.map((s) => s.data).should.deepEqual([state(1), state(2)]);
+    });
+
+    it('builds a state given as a function when it writes it, once per write', async function () {
+      const store = new FakeStore();
+      const writer = new CheckpointWriter(store, 'key', 60_000, (err) => should.fail(err));
+      let built = 0;
+      for (let i = 1; i <= 1000; i++) {
+        writer.update(() => {
+          built++;
+          return state(i);
+        });
+      }
+      built.should.equal(0);
+      await writer.flush();
+      built.should.equal(1);
+      store.saves.map((s) => s.data).should.deepEqual([state(1000)]);
     });
 
     it('one write at a time; an update during a write is written after it', async function () {
