@@ -26,6 +26,7 @@ import { CreditPool, type Ticket } from './delivery-ledger';
 import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import { timerDelay } from './durations';
+import type { OpenedFile } from './path-policy';
 
 /** `skipped`: a path that would match is not followed (a link, a pseudo file system, a name that is not UTF-8). */
 export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error' | 'skipped';
@@ -55,6 +56,12 @@ export interface DirectoryTailOptions extends ReaderSettings {
   /** Resume from checkpoints. */
   resume: boolean;
   checkpoints?: { store: CheckpointStore; intervalMs: number };
+  /**
+   * The allow-list (see path-policy): asked about the folder when following
+   * starts, about each file found before it is opened, and (by the file's
+   * session) about each file opened. A file refused is reported and left alone.
+   */
+  admit?: (file: string, opened?: OpenedFile) => Promise<boolean>;
 }
 
 /** The tree as it stands, for snapshot(). */
@@ -219,6 +226,8 @@ export class DirectoryTail {
 
   async start(): Promise<void> {
     this.running = true;
+    // A folder that leads outside the allow-list (a symlink) is not even listed.
+    if (!(await this.admitted(this.options.discovery.root))) return;
     await this.loadSeen();
     if (!this.running) return;
     this.discovery.start();
@@ -295,6 +304,7 @@ export class DirectoryTail {
       this.changed(file);
       return;
     }
+    if (!(await this.admitted(file))) return;
     if (await this.isRotatedCopy(file, stats)) {
       this.aliases.add(file);
       return;
@@ -321,6 +331,16 @@ export class DirectoryTail {
     const next = this.pickupQueue.shift();
     if (next) next(); // the turn passes on
     else this.pickingUp--;
+  }
+
+  /** The allow-list lets `file` be read; when it does not, says so (an error and an error event). */
+  private async admitted(file: string): Promise<boolean> {
+    if (!this.options.admit || (await this.options.admit(file).catch(() => false))) return true;
+    const error: FollowerError = { path: file, reason: 'notAllowed', code: 'ENOTALLOWED', message: `${file} is outside the allowed paths` };
+    if (file === this.options.discovery.root) this.lastError = lastErrorAt(error);
+    this.hooks.error(error);
+    this.hooks.event({ event: 'error', path: file, detail: { code: error.code, message: error.message } });
+    return false;
   }
 
   /** True when the file is one already read, under a new name (rotation). */

@@ -17,10 +17,11 @@ import { promises as fsp, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { type FileIdentity, HEAD_BYTES, identify } from './file-identity';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type ReaderSettings } from './file-reader';
-import { findCopy, findFileByIdentity, findNewerRotations } from './sibling-search';
+import { findCopy, findFileByIdentity, findNewerRotations, type FoundFile } from './sibling-search';
 import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
 import type { SplitterEvent } from './line-splitter';
 import { timerDelay } from './durations';
+import type { OpenedFile } from './path-policy';
 
 export type StartAt = 'end' | 'beginning';
 
@@ -45,6 +46,12 @@ export interface FollowerOptions extends ReaderSettings {
   chunkBytes?: number;
   /** Positions from a checkpoint or an earlier stop. */
   resume?: ResumePoint[];
+  /**
+   * The allow-list (see path-policy): asked about every file opened to be
+   * read, the followed path and the rotated files and copies found beside
+   * it. A file refused is closed unread.
+   */
+  admit?: (file: string, opened: OpenedFile) => Promise<boolean>;
 }
 
 export type FollowerState = 'following' | 'waiting' | 'paused' | 'stopped' | 'error';
@@ -60,8 +67,8 @@ export type FollowerNotice =
 
 export interface FollowerError {
   path: string;
-  /** denied | notAFile | read */
-  reason: 'denied' | 'notAFile' | 'read';
+  /** denied | notAFile | notAllowed (outside the allow-list) | read */
+  reason: 'denied' | 'notAFile' | 'notAllowed' | 'read';
   code: string;
   message: string;
 }
@@ -338,6 +345,10 @@ export class FileFollower {
     } catch (err) {
       return this.openFailed(err);
     }
+    if (!(await this.admitted(target, handle))) {
+      this.reportError('notAllowed', Object.assign(new Error(`${target} is outside the allowed paths`), { code: 'ENOTALLOWED' }));
+      return false;
+    }
     try {
       const { identity, matched } = await identifyAgainst(handle, stats, this.resume);
       if (!this.resumedRotated && !(await this.reopenRotatedFromCheckpoint({ stats, matched }))) {
@@ -363,6 +374,24 @@ export class FileFollower {
       await handle.close().catch(() => undefined);
       return this.openFailed(err);
     }
+  }
+
+  /** The allow-list lets this open file be read; when it does not, the file is closed. */
+  private async admitted(file: string, handle: fsp.FileHandle): Promise<boolean> {
+    if (!this.options.admit) return true;
+    let ok = false;
+    try {
+      ok = await this.options.admit(file, handle);
+    } catch {
+      // cannot tell: refused
+    }
+    if (!ok) await handle.close().catch(() => undefined);
+    return ok;
+  }
+
+  /** A file found beside the path, if the allow-list lets it be read. */
+  private async admittedOnly(found: FoundFile | undefined): Promise<FoundFile | undefined> {
+    return found && (await this.admitted(found.path, found.handle)) ? found : undefined;
   }
 
   private openFailed(err: unknown): false {
@@ -419,7 +448,7 @@ export class FileFollower {
           continue;
         }
       } else {
-        const found = await findFileByIdentity(this.dir, point.identity, this.options.path);
+        const found = await this.admittedOnly(await findFileByIdentity(this.dir, point.identity, this.options.path));
         if (found) {
           newestFound = point;
           if (found.stats.size <= point.offset) {
@@ -473,6 +502,7 @@ export class FileFollower {
       return;
     }
     for (const file of found) {
+      if (!(await this.admitted(file.path, file.handle))) continue;
       const fileIdentity = await identify(file.handle, file.stats);
       const reader = new FileReader(this.options.path, file.handle, fileIdentity, this.options, 0, this.options.chunkBytes);
       this.sizes.set(reader, file.stats.size);
@@ -489,7 +519,7 @@ export class FileFollower {
    * its end. Undefined when there is no copy.
    */
   private async readCopy(identity: FileIdentity, offset: number): Promise<{ consumed: number; halted: boolean } | undefined> {
-    const copy = await findCopy(this.dir, identity, offset, this.options.path);
+    const copy = await this.admittedOnly(await findCopy(this.dir, identity, offset, this.options.path));
     if (!copy) return undefined;
     const copyReader = new FileReader(this.options.path, copy.handle, identity, this.options, offset, this.options.chunkBytes);
     try {

@@ -16,6 +16,7 @@ import { followKillSwitch } from '../shared/kill-switch';
 import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
 import { sourceRegistry } from '../shared/source-registry';
 import { maxOpenFilesWithin, openFileLimit } from '../../lib/open-file-limit';
+import { allowedText, pathPolicy, refusePath, resolvePath, serveAllowedPaths } from '../shared/allowed-paths';
 
 interface DirWatchDef extends LineSourceDef {
   path?: string;
@@ -67,6 +68,7 @@ export function splitPatterns(text: unknown, fallback: string[]): string[] {
 
 export default function register(RED: NodeAPI): void {
   watchStops(RED);
+  serveAllowedPaths(RED);
 
   function DirWatchNode(this: Node, def: DirWatchDef): void {
     RED.nodes.createNode(this, def);
@@ -76,7 +78,11 @@ export default function register(RED: NodeAPI): void {
     const options = readLineOptions(def, settings);
     const out = lineOutput(RED, def, options.output, 0);
     const folder = readTyped(RED, node, def.path, def.pathType, 'str');
-    const root = folder.text.trim();
+    // A relative folder leads where the core file nodes' paths do.
+    const root = resolvePath(RED, folder.text.trim());
+    const policy = pathPolicy(RED);
+    /** The folder leads outside the allow-list: nothing is followed. */
+    let refused = false;
     let mode: DiscoveryMode = 'events';
     let paused = false;
     const warnFiles = settings.number('warnFiles', def.warnFiles, { fallback: DEFAULT_WARN_FILES, min: 0, integer: true });
@@ -110,6 +116,12 @@ export default function register(RED: NodeAPI): void {
       node.on('close', (_removed: boolean, done: () => void) => done());
       return;
     }
+    if (!policy.allows(root)) {
+      sourceRegistry.addSource(node, def, () => ({ state: 'notAllowed', root, files: [] }));
+      refusePath(RED, node, status, 'dir-watch', root, policy);
+      node.on('close', (_removed: boolean, done: () => void) => done());
+      return;
+    }
 
     const tail = new DirectoryTail(
       {
@@ -130,6 +142,8 @@ export default function register(RED: NodeAPI): void {
         maxOpenFiles: openFilesAllowed(),
         resume: true,
         checkpoints: { store: new CheckpointStore(path.join(stateDir(RED), 'checkpoints')), intervalMs: CHECKPOINT_INTERVAL_MS },
+        // The folder as given is allowed: where it leads, each file found and each file opened are checked too.
+        admit: policy.limited ? (file, opened) => policy.admits(file, opened) : undefined,
       },
       {
         emit: (chunk, ticket) => {
@@ -150,7 +164,14 @@ export default function register(RED: NodeAPI): void {
         creditLines: () => out.creditLines(),
         event: (event) => sendEvent(event),
         notice: (notice) => reportNotice(RED, node, 'dir-watch', notice),
-        error: (error) => node.error(RED._(`dir-watch.errors.${error.reason}`, { path: error.path, message: error.message })),
+        error: (error) => {
+          if (error.reason === 'notAllowed' && error.path === root) {
+            refused = true;
+            refusePath(RED, node, status, 'dir-watch', root, policy);
+            return;
+          }
+          node.error(RED._(`dir-watch.errors.${error.reason}`, { path: error.path, message: error.message, allowed: allowedText(RED, 'dir-watch', policy) }));
+        },
         mode: (next) => {
           mode = next;
           if (next === 'polling') node.warn(RED._('dir-watch.warnings.polling', { path: root }));
@@ -196,7 +217,10 @@ export default function register(RED: NodeAPI): void {
       let text: string;
       let fill: 'green' | 'yellow' | 'red' = 'green';
       let shape: 'dot' | 'ring' = 'dot';
-      if (mode === 'refused') {
+      if (refused) {
+        status.now({ fill: 'red', shape: 'ring', text: RED._('dir-watch.status.notAllowed') });
+        return;
+      } else if (mode === 'refused') {
         text = RED._('dir-watch.status.refused');
         fill = 'red';
         shape = 'ring';
@@ -259,7 +283,7 @@ export default function register(RED: NodeAPI): void {
     // The log ingest sidebar asks for the tail's snapshot while it is open.
     sourceRegistry.addSource(node, def, () => {
       const snapshot = tail.snapshot();
-      const state = mode === 'refused' ? 'error' : paused ? 'paused' : mode === 'missing' ? 'waiting' : mode === 'polling' ? 'polling' : 'following';
+      const state = refused ? 'notAllowed' : mode === 'refused' ? 'error' : paused ? 'paused' : mode === 'missing' ? 'waiting' : mode === 'polling' ? 'polling' : 'following';
       return { state, root: snapshot.root, files: snapshot.files, lastError: snapshot.lastError };
     });
 

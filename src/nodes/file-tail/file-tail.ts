@@ -14,6 +14,7 @@ import { CheckpointStore } from '../../lib/checkpoint-store';
 import { followKillSwitch } from '../shared/kill-switch';
 import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
 import { sourceRegistry } from '../shared/source-registry';
+import { allowedText, pathPolicy, refusePath, resolvePath, serveAllowedPaths } from '../shared/allowed-paths';
 import * as path from 'node:path';
 
 interface FileTailDef extends LineSourceDef {
@@ -29,6 +30,7 @@ let instances = 0;
 
 export default function register(RED: NodeAPI): void {
   watchStops(RED);
+  serveAllowedPaths(RED);
 
   function FileTailNode(this: Node, def: FileTailDef): void {
     RED.nodes.createNode(this, def);
@@ -38,6 +40,7 @@ export default function register(RED: NodeAPI): void {
     const out = lineOutput(RED, def, output, 0);
     const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
     const configured = readTyped(RED, node, def.path, def.pathType, 'str');
+    const policy = pathPolicy(RED);
     if (configured.env && configured.text === '') node.warn(RED._('file-tail.warnings.envUnset', { name: configured.env }));
 
     let session: TailSession | undefined;
@@ -47,6 +50,8 @@ export default function register(RED: NodeAPI): void {
     let lineCount = 0;
     let rotations = 0;
     let truncations = 0;
+    /** The last path asked for lies outside the allow-list (shown in the sidebar). */
+    let refused = false;
 
     /** "1 line", "12 lines", "1.2k lines": `count` picks the plural form, `lines` is shown. */
     function linesStatus(): string {
@@ -89,7 +94,7 @@ export default function register(RED: NodeAPI): void {
 
     function onError(error: FollowerError): void {
       status.now({ fill: 'red', shape: 'ring', text: RED._(`file-tail.status.${error.reason}`) });
-      node.error(RED._(`file-tail.errors.${error.reason}`, { path: error.path, message: error.message }));
+      node.error(RED._(`file-tail.errors.${error.reason}`, { path: error.path, message: error.message, allowed: allowedText(RED, 'file-tail', policy) }));
     }
 
     function onNotice(notice: FollowerNotice): void {
@@ -98,14 +103,23 @@ export default function register(RED: NodeAPI): void {
       reportNotice(RED, node, 'file-tail', notice);
     }
 
-    function startSession(filePath: string, resumeFrom?: ResumePoint[]): void {
-      if (!filePath) {
+    function startSession(given: string, resumeFrom?: ResumePoint[]): void {
+      if (!given) {
         status.now({ fill: 'grey', shape: 'ring', text: RED._('file-tail.status.noPath') });
+        return;
+      }
+      // Relative paths (configured, from env or msg.path) lead where the core file nodes' do.
+      const filePath = resolvePath(RED, given);
+      refused = !policy.allows(filePath);
+      if (refused) {
+        refusePath(RED, node, status, 'file-tail', filePath, policy);
         return;
       }
       const options: TailSessionOptions = {
         ...baseOptions,
         path: filePath,
+        // The path as given is allowed: what it leads to, and every file opened, is checked as it is opened.
+        admit: policy.limited ? (file, opened) => policy.admits(file, opened) : undefined,
         sourceId: `${node.id}#${++instances}`,
         resume: true,
         resumeFrom,
@@ -217,7 +231,7 @@ export default function register(RED: NodeAPI): void {
         const file = session.snapshot();
         return { state: file.state, files: [file] };
       }
-      return { state: stopped || configured.text ? 'stopped' : 'noPath', files: [] };
+      return { state: refused ? 'notAllowed' : stopped || configured.text ? 'stopped' : 'noPath', files: [] };
     });
 
     startSession(configured.text);

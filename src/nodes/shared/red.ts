@@ -45,6 +45,8 @@ export interface Node {
 export interface AdminRequest {
   params: Record<string, string>;
   body?: unknown;
+  /** The query string's values (express). */
+  query?: Record<string, unknown>;
   /** Set by Node-RED's admin auth when it is configured. */
   user?: { username?: string };
   get(header: string): string | undefined;
