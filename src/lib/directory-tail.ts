@@ -422,6 +422,8 @@ export class DirectoryTail {
       startAt,
       pollIntervalMs: 0, // this tail polls and watches for all of its files
       watch: false,
+      // Discovery skips links; a link renamed over a followed file later is refused at the open.
+      noFollow: (this.options.discovery.symlinks ?? 'skip') === 'skip',
       sourceId: `${this.options.id}#${++this.instance}`,
       creditPool: this.credit,
       resume: this.options.resume,

@@ -52,6 +52,8 @@ export interface FollowerOptions extends ReaderSettings {
    * it. A file refused is closed unread.
    */
   admit?: (file: string, opened: OpenedFile) => Promise<boolean>;
+  /** The path must not be a symbolic link (dir-watch's Symlinks `skip`): a link is refused as no file. */
+  noFollow?: boolean;
 }
 
 export type FollowerState = 'following' | 'waiting' | 'paused' | 'stopped' | 'error';
@@ -324,7 +326,7 @@ export class FileFollower {
       // A stat first: what is plainly no file (a FIFO, a folder) is refused
       // without opening it. It cannot make the open safe (the path may be
       // replaced in between): openRegularFile does that.
-      stats = await fsp.stat(target);
+      stats = await (this.options.noFollow ? fsp.lstat(target) : fsp.stat(target));
     } catch (err) {
       if (errorCode(err) === 'ENOENT') {
         // Rotated files the checkpoint names are read without waiting for the
@@ -341,7 +343,7 @@ export class FileFollower {
     let handle;
     try {
       // What was opened, from its own fstat: the stat above may be of another file.
-      ({ handle, stats } = await openRegularFile(target));
+      ({ handle, stats } = await openRegularFile(target, { noFollow: this.options.noFollow }));
     } catch (err) {
       return this.openFailed(err);
     }

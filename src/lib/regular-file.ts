@@ -41,9 +41,24 @@ export function isNotARegularFile(err: unknown): boolean {
   return code === NOT_A_REGULAR_FILE || code === 'ENXIO' || code === 'EISDIR';
 }
 
+export interface OpenOptions {
+  /**
+   * Refuse a path whose last part is a symbolic link (O_NOFOLLOW), as
+   * not a regular file: a link renamed over a followed file is not read.
+   */
+  noFollow?: boolean;
+}
+
 /** Opens `file` for reading if it is a regular file; throws ENOTFILE (or the open's error) otherwise. */
-export async function openRegularFile(file: string): Promise<OpenedFile> {
-  const handle = await fsp.open(file, OPEN_FLAGS);
+export async function openRegularFile(file: string, options: OpenOptions = {}): Promise<OpenedFile> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, options.noFollow ? OPEN_FLAGS | constants.O_NOFOLLOW : OPEN_FLAGS);
+  } catch (err) {
+    // ELOOP is what O_NOFOLLOW answers for a link.
+    if (options.noFollow && (err as NodeJS.ErrnoException).code === 'ELOOP') throw notARegularFile(file);
+    throw err;
+  }
   let stats: Stats;
   try {
     stats = await handle.stat();

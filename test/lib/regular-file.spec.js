@@ -104,6 +104,21 @@ describe('regular-file: only regular files are opened, and no open waits', funct
       }
     });
 
+    it('with noFollow, refuses a link as no regular file, and opens the file itself', async function () {
+      const file = path.join(dir, 'real.log');
+      fs.writeFileSync(file, 'x\n');
+      const link = path.join(dir, 'link.log');
+      fs.symlinkSync(file, link);
+      const err = await openRegularFile(link, { noFollow: true }).then(() => undefined, (e) => e);
+      should(err).be.ok();
+      err.code.should.equal(NOT_A_REGULAR_FILE);
+      const opened = await openRegularFile(file, { noFollow: true });
+      await opened.handle.close();
+      const followed = await openRegularFile(link);
+      followed.stats.ino.should.equal(opened.stats.ino);
+      await followed.handle.close();
+    });
+
     it('refuses a FIFO at once, with no writer, and closes what it opened', async function () {
       const fifo = mkfifo('pipe.log');
       fifos.push(fifo);

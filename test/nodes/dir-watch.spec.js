@@ -448,6 +448,21 @@ describe('dir-watch node', function () {
       warnings(node).filter((w) => w.includes('skipped')).should.eql(['dir-watch.warnings.skippedSymlink']);
     });
 
+    it('does not read a link renamed over a file it already follows (Symlinks "skip"), and goes on with the others', async function () {
+      const outside = path.join(dir, 'outside');
+      write(path.join(outside, 'secret.log'), 'secret 0\nsecret 1\n');
+      write(at('app.log'), 'app 0\n');
+      write(at('other.log'), 'other 0\n');
+      const { lines, events } = await watch({ startAt: 'beginning' });
+      await lines.untilLines(2);
+      fs.symlinkSync(path.join(outside, 'secret.log'), at('swap'));
+      fs.renameSync(at('swap'), at('app.log'));
+      await untilEvent(events, 'error', at('app.log'));
+      write(at('other.log'), 'marker\n');
+      await lines.until((ms) => ms.some((m) => m.payload === 'marker'));
+      lines.lines().filter((l) => l.startsWith('secret')).should.eql([]);
+    });
+
     it('does not follow a linked sub-folder, even once its files change; with symlinks "inside", a link inside the folder once', async function () {
       const outside = path.join(dir, 'outside');
       write(path.join(outside, 'secret.log'), 'secret 0\n');
