@@ -20,27 +20,15 @@ const { startDemo } = require('../../scripts/demo');
 const {
   connectComms,
   decodeDebug,
-  resolveNodeRedDir,
-  nodeRedInfo,
-  nodeVersion,
   REPO_ROOT,
+  integrationTarget,
+  skipUnlessRunnable,
 } = require('../support/node-red-process');
 
-const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
-const nodeBin = process.env.NODE_RED_NODE_BIN || process.execPath;
-const nr = nodeRedInfo(nodeRedDir);
-const nodeVer = nodeVersion(nodeBin);
+const target = integrationTarget();
+const { nodeRedDir, nodeBin, nr, nodeVer } = target;
 const packDir = path.resolve(process.env.LOG_INGEST_PACK_DIR || REPO_ROOT);
 
-/** Whether `version` satisfies Node-RED's engines.node (semver from Node-RED's own deps). */
-function engineOk(version, range) {
-  try {
-    const semver = require(require.resolve('semver', { paths: [nodeRedDir] }));
-    return semver.satisfies(version, range);
-  } catch {
-    return true;
-  }
-}
 
 describe(`demo flow in a real Node-RED ${nr.version} on Node ${nodeVer} (integration)`, function () {
   this.timeout(60000); // safety net only
@@ -94,10 +82,7 @@ describe(`demo flow in a real Node-RED ${nr.version} on Node ${nodeVer} (integra
 
   before(async function () {
     this.timeout(180000); // a cold Node 22 / Node-RED 5 start on a slow CI box
-    if (!engineOk(nodeVer, nr.engines)) {
-      console.log(`      (skipped: Node-RED ${nr.version} needs Node ${nr.engines}, ${nodeBin} is ${nodeVer}; set NODE_RED_NODE_BIN)`);
-      this.skip();
-    }
+    skipUnlessRunnable(this, target);
     const dist = path.join(packDir, 'dist', 'nodes');
     should(fs.existsSync(dist)).be.true(`${dist} is missing: run npm run build`);
     const { EventEmitter } = require('events');

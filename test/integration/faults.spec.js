@@ -24,27 +24,16 @@ const should = require('should');
 const {
   startNodeRed,
   connectComms,
-  resolveNodeRedDir,
-  nodeRedInfo,
-  nodeVersion,
+  integrationTarget,
+  skipUnlessRunnable,
 } = require('../support/node-red-process');
 const { LineWriter, SinkReader, pipelineFlow, deploy, tally, ranges, isRun, median } = require('../support/fault-harness');
 
-const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
-const nodeBin = process.env.NODE_RED_NODE_BIN || process.execPath;
-const nr = nodeRedInfo(nodeRedDir);
-const nodeVer = nodeVersion(nodeBin);
+const target = integrationTarget();
+const { nodeRedDir, nodeBin, nr, nodeVer } = target;
 const RATE = Number(process.env.FAULTS_RATE) || 1000;
 const KILLS = Math.max(1, Number(process.env.FAULTS_KILLS) || 2);
 
-function engineOk(version, range) {
-  try {
-    const semver = require(require.resolve('semver', { paths: [nodeRedDir] }));
-    return semver.satisfies(version, range);
-  } catch {
-    return true;
-  }
-}
 
 describe(`faults in a real Node-RED ${nr.version} on Node ${nodeVer} (integration)`, function () {
   this.timeout(60000); // safety net only
@@ -53,10 +42,7 @@ describe(`faults in a real Node-RED ${nr.version} on Node ${nodeVer} (integratio
   let t;
 
   before(function () {
-    if (!engineOk(nodeVer, nr.engines)) {
-      console.log(`      (skipped: Node-RED ${nr.version} needs Node ${nr.engines}, ${nodeBin} is ${nodeVer}; set NODE_RED_NODE_BIN)`);
-      this.skip();
-    }
+    skipUnlessRunnable(this, target);
     should(fs.existsSync(path.join(__dirname, '..', '..', 'dist', 'nodes'))).be.true('dist/nodes is missing: run npm run build');
   });
 

@@ -16,26 +16,16 @@ const path = require('path');
 const http = require('http');
 const { spawn } = require('child_process');
 const should = require('should');
-const { startNodeRed, connectComms, resolveNodeRedDir, nodeRedInfo, nodeVersion } = require('../support/node-red-process');
+const { startNodeRed, connectComms, integrationTarget, skipUnlessRunnable } = require('../support/node-red-process');
 const { LineWriter, SinkReader, deploy, tally, ranges, lineNumber } = require('../support/fault-harness');
 
-const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
-const nodeBin = process.env.NODE_RED_NODE_BIN || process.execPath;
-const nr = nodeRedInfo(nodeRedDir);
-const nodeVer = nodeVersion(nodeBin);
+const target = integrationTarget();
+const { nodeRedDir, nodeBin, nr, nodeVer } = target;
 const SWAPPER = path.join(__dirname, '..', 'support', 'fifo-swapper.js');
 
 /** Node-RED's default nodeCloseTimeout: a redeploy that takes this long waited for a stuck close. */
 const NODE_CLOSE_TIMEOUT_MS = 15000;
 
-function engineOk(version, range) {
-  try {
-    const semver = require(require.resolve('semver', { paths: [nodeRedDir] }));
-    return semver.satisfies(version, range);
-  } catch {
-    return true;
-  }
-}
 
 /** GET `url`; rejects if no answer comes within `timeoutMs` (hang detection). */
 function getWithin(url, timeoutMs) {
@@ -55,10 +45,7 @@ describe(`FIFOs renamed over followed files in a real Node-RED ${nr.version} on 
   let t;
 
   before(function () {
-    if (!engineOk(nodeVer, nr.engines)) {
-      console.log(`      (skipped: Node-RED ${nr.version} needs Node ${nr.engines}, ${nodeBin} is ${nodeVer}; set NODE_RED_NODE_BIN)`);
-      this.skip();
-    }
+    skipUnlessRunnable(this, target);
     should(fs.existsSync(path.join(__dirname, '..', '..', 'dist', 'nodes'))).be.true('dist/nodes is missing: run npm run build');
   });
 

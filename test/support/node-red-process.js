@@ -442,7 +442,40 @@ async function adminToken(nr, username, password) {
   return (await res.json()).access_token;
 }
 
+/**
+ * The Node-RED (NODE_RED_PATH) and node (NODE_RED_NODE_BIN) an integration
+ * spec runs, and `runnable()`, which says why not (or undefined) when that
+ * Node-RED does not support that node (semver from Node-RED's own deps).
+ */
+function integrationTarget() {
+  const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
+  const nodeBin = process.env.NODE_RED_NODE_BIN || process.execPath;
+  const nr = nodeRedInfo(nodeRedDir);
+  const nodeVer = nodeVersion(nodeBin);
+  function runnable() {
+    let ok = true;
+    try {
+      ok = require(require.resolve('semver', { paths: [nodeRedDir] })).satisfies(nodeVer, nr.engines);
+    } catch {
+      // no semver to ask: try it
+    }
+    return ok ? undefined : `Node-RED ${nr.version} needs Node ${nr.engines}, ${nodeBin} is ${nodeVer}; set NODE_RED_NODE_BIN`;
+  }
+  return { nodeRedDir, nodeBin, nr, nodeVer, runnable };
+}
+
+/** In a mocha `before`: skips the suite, saying why, where the target cannot run. */
+function skipUnlessRunnable(ctx, target) {
+  const why = target.runnable();
+  if (why) {
+    console.log(`      (skipped: ${why})`);
+    ctx.skip();
+  }
+}
+
 module.exports = {
+  integrationTarget,
+  skipUnlessRunnable,
   REPO_ROOT,
   adminToken,
   startNodeRed,
