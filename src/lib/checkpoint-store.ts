@@ -8,6 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { HEAD_BYTES, type FileIdentity } from './file-identity';
+import { printable } from './printable-text';
 import { readRegularFile } from './regular-file';
 import { isLegacyAmbiguous, keepAsideAsync, legacyStateFileName, namesUnder, stateFileName } from './state-file';
 import { timerDelay } from './durations';
@@ -144,13 +145,8 @@ const isCount = (value: unknown): value is number => Number.isSafeInteger(value)
 /** Device and inode numbers: whole and not negative; an inode may exceed 2^53 (Windows), so not "safe". */
 const isDeviceNumber = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
 const HEAD_HASH = /^[0-9a-f]{64}$/;
-/** Messages quote the file: none of its control characters reach the log. */
-const withoutControls = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
-/** A value from the file for a message: as JSON, and short. */
-const shown = (value: unknown): string => {
-  const text = withoutControls(JSON.stringify(value) ?? 'undefined');
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-};
+/** A value from the file for a message: as JSON, short, and one printable line (none of its control characters reach the log). */
+const shown = (value: unknown): string => printable(JSON.stringify(value) ?? 'undefined', 41);
 
 /**
  * A checkpoint from a file's text, checked field by field, or what is wrong
@@ -163,7 +159,7 @@ export function parseCheckpoint(text: string): Checkpoint | string {
     data = JSON.parse(text);
   } catch (err) {
     // The parser quotes the text: no control characters into the log, and not much of it.
-    return `not JSON: ${withoutControls((err as Error).message).slice(0, 200)}`;
+    return `not JSON: ${printable((err as Error).message, 200)}`;
   }
   if (!isRecord(data)) return 'not a JSON object';
   if (data.version !== 1) return `unknown version ${shown(data.version)}`;
