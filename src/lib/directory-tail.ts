@@ -26,7 +26,7 @@ import { CreditPool, type Ticket } from './delivery-ledger';
 import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import { timerDelay } from './durations';
-import type { OpenedFile } from './path-policy';
+import type { OpenDescriptor } from './path-policy';
 
 /** `skipped`: a path that would match is not followed (a link, a pseudo file system, a name that is not UTF-8). */
 export type FileEventKind = 'added' | 'rotated' | 'truncated' | 'removed' | 'error' | 'skipped';
@@ -61,7 +61,7 @@ export interface DirectoryTailOptions extends ReaderSettings {
    * starts, about each file found before it is opened, and (by the file's
    * session) about each file opened. A file refused is reported and left alone.
    */
-  admit?: (file: string, opened?: OpenedFile) => Promise<boolean>;
+  admit?: (file: string, opened?: OpenDescriptor) => Promise<boolean>;
 }
 
 /** The tree as it stands, for snapshot(). */
@@ -423,7 +423,7 @@ export class DirectoryTail {
       pollIntervalMs: 0, // this tail polls and watches for all of its files
       watch: false,
       // Discovery skips links; a link renamed over a followed file later is refused at the open.
-      noFollow: (this.options.discovery.symlinks ?? 'skip') === 'skip',
+      noFollow: this.options.discovery.symlinks !== 'inside', // as Discovery reads the rule: anything but 'inside' is 'skip'
       sourceId: `${this.options.id}#${++this.instance}`,
       creditPool: this.credit,
       resume: this.options.resume,

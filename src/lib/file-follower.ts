@@ -21,7 +21,7 @@ import { findCopy, findFileByIdentity, findNewerRotations, type FoundFile } from
 import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
 import type { SplitterEvent } from './line-splitter';
 import { timerDelay } from './durations';
-import type { OpenedFile } from './path-policy';
+import type { OpenDescriptor } from './path-policy';
 
 export type StartAt = 'end' | 'beginning';
 
@@ -51,7 +51,7 @@ export interface FollowerOptions extends ReaderSettings {
    * read, the followed path and the rotated files and copies found beside
    * it. A file refused is closed unread.
    */
-  admit?: (file: string, opened: OpenedFile) => Promise<boolean>;
+  admit?: (file: string, opened: OpenDescriptor) => Promise<boolean>;
   /** The path must not be a symbolic link (dir-watch's Symlinks `skip`): a link is refused as no file. */
   noFollow?: boolean;
 }

@@ -71,7 +71,7 @@ export function isWithin(candidate: string, entries: readonly string[]): boolean
 }
 
 /** An open file: its descriptor, to learn what it really is. */
-export interface OpenedFile {
+export interface OpenDescriptor {
   fd: number;
 }
 
@@ -111,7 +111,7 @@ export class PathPolicy {
    * (yet) is judged by its name alone: whatever is opened there later is
    * checked again.
    */
-  async admits(file: string, opened?: OpenedFile): Promise<boolean> {
+  async admits(file: string, opened?: OpenDescriptor): Promise<boolean> {
     if (!this.limited) return true;
     if (!this.allows(file)) return false;
     let real: string | undefined;
@@ -153,7 +153,7 @@ export class PathPolicy {
  * (Linux's /proc), or else the path's real path, provided it is still the
  * file that is open. Undefined when the open file has no path to judge by.
  */
-async function realPathOf(file: string, opened: OpenedFile | undefined): Promise<string | undefined> {
+async function realPathOf(file: string, opened: OpenDescriptor | undefined): Promise<string | undefined> {
   if (opened && process.platform === 'linux') {
     try {
       const link = await fsp.readlink(`/proc/self/fd/${opened.fd}`);
