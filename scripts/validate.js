@@ -1,23 +1,38 @@
 #!/usr/bin/env node
 'use strict';
-// Offline pre-publish checks of the built pack: what the Node-RED flow library
+// Offline pre-publish checks of the pack: what the Node-RED flow library
 // scorecard (`npx node-red-dev validate`, which needs the network) checks, plus
-// editor checks it does not make. Run on the built tree: `npm run validate`
-// (= build, then this script). Exits 1 if any check fails.
+// editor, layout and packaging checks it does not make. Run on the built tree:
+// `npm run validate` (= build, then this script; .ci/run makes it a gate).
+// Exits 1 if any check fails.
 //
 //   node scripts/validate.js [--root <dir>] [--json]
+//
+// Where things are. The sources: src/nodes/<type>/<type>.ts and .html (and
+// src/plugins/<name>/ likewise), every icon in icons/, every catalog and help in
+// locales/<lang>/<type>.json|.html. scripts/build.js puts the .html, icons and
+// locales next to each compiled .js in dist/, the only place the runtime reads
+// them. S01 checks the sources and that dist/ holds a current copy of each; the
+// other checks read dist/, what is published, so they check the sources too.
 //
 // Checks (scorecard ids where there is one):
 //   P01 license                 P03 repository or bugs      P04 scoped name
 //   P05 keywords has node-red   P06 node-red.version admits Node-RED 5.0.7 and 4.1.15
 //   P07 engines.node admits 22.9.0 and Node 20               D01 at most 6 dependencies
+//   S01 the sources are where build.js reads them (nothing left in src/nodes/<type>/
+//       but .ts and .html; every file in icons/ and locales/ belongs to a node or
+//       plugin), and dist/ holds an identical copy of each (skipped without src/)
 //   F01 "files" publishes every node file and examples/
+//   F02 the tarball (`npm pack --dry-run --ignore-scripts`, so whatever "files",
+//       .npmignore and the build put there) holds every file a node-red entry names
+//       (nodes and plugins), the .js files they require, their .html, icons/ and
+//       locales/ next to them, and examples/
 //   L01 each node file in node-red.nodes exists, with its .html next to it,
 //       and the runtime registers the types its .html defines
 //   N00 each .html parses the way node-red-dev parses it: <script type="text/javascript">
 //       blocks through acorn, RED.nodes.registerType('<literal>', {object literal})
 //       with literal category (and color, inputs, outputs, icon unless a config node)
-//   I01 each icon exists in the node's icons/ folder (or is font-awesome/… or core)
+//   I01 each icon exists in the node's icons/ folder in dist/ (or is font-awesome/… or core)
 //   N01 type names unique in the pack, not core types, not types of other known packs
 //   N02 every type, config types too, used in some examples/**/*.json, each a JSON
 //       array whose types are all known (this pack's or core), with a comment node
@@ -27,20 +42,27 @@
 //   H01 help for every type (locales/en-US/<file>.html, data-help-name), starting with a <p>;
 //       the help of every other locale covers the same types, with the same message
 //       properties (name, type, optional) and output ports as en-US
-//   T01 every locale catalog (locales/<lang>/*.json) parses; each node has an en-US catalog
-//   T02 every i18n key used exists in every locale folder of the node: data-i18n
-//       attributes, this._()/RED._() in the .html, RED._() and status text keys in
-//       the compiled .js files; node-red:/editor keys in Node-RED's own catalogs.
+//   T01 every locale catalog (locales/<lang>/*.json) parses; each node has an en-US
+//       catalog; every node and plugin has a catalog in every language of the pack
+//       (en-US and de today: a language any of them has)
+//   T02 every catalog key used in a node's .html and .ts exists in every locale (en-US
+//       and de): data-i18n attributes and this._()/RED._() in the .html; RED._() and
+//       status text keys in the .js compiled from the .ts (node files and the shared
+//       modules they require); node-red:/editor keys in Node-RED's own catalogs.
 //       And every locale catalog is complete: it has each key of the node's en-US
 //       catalog, with the same __placeholders__, and no key en-US lacks
 //   T03 dynamic keys in src/nodes/**/*.ts (`file-tail.status.${error.reason}`) whose
-//       parts have a union of string literal types: every key they can make exists
-//       (uses the TypeScript compiler on the sources; skipped when src/ is absent)
+//       parts have a union of string literal types: every key they can make exists in
+//       every locale (uses the TypeScript compiler on the sources; skipped without src/)
+//   T04 editor plugins: the files exist, every key the plugin's .html uses exists in
+//       every locale, and every locale has exactly the keys of en-US
 //
 // The functions are exported for test/validate.spec.js, which also runs them on
 // deliberately broken copies.
 const fs = require('fs');
 const path = require('path');
+const { spawnSync } = require('child_process');
+const build = require('./build');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -586,6 +608,31 @@ function validate(o = {}) {
     if (deps.includes('node-red')) c.fail('"node-red" is a dependency; it belongs in devDependencies');
   }
 
+  // S01 sources in place, dist/ built from them
+  {
+    const c = check('S01', 'sources in src/, icons/ and locales/; dist/ holds a current copy of each');
+    if (!fs.existsSync(path.join(root, 'src'))) c.note('no src/: only the built files are checked');
+    else {
+      const { copies, misplaced } = build.plan(root);
+      for (const m of misplaced) c.fail(`${rel(root, m.file)}: ${m.why} (npm run build refuses it)`);
+      for (const { from, to } of copies) {
+        if (!fs.existsSync(to)) c.fail(`${rel(root, to)} is missing (from ${rel(root, from)}): run npm run build`);
+        else if (!fs.readFileSync(to).equals(fs.readFileSync(from))) c.fail(`${rel(root, to)} differs from ${rel(root, from)}: dist/ is stale, run npm run build`);
+      }
+      // and nothing in dist/ that no source makes (edited or left there by hand)
+      const made = new Set(copies.map((cp) => path.resolve(cp.to)));
+      for (const kind of ['nodes', 'plugins']) {
+        const extra = walkFiles(path.join(root, 'dist', kind), (f) => {
+          const parts = path.relative(path.join(root, 'dist', kind), f).split(path.sep);
+          return (parts[1] === 'icons' || parts[1] === 'locales') && !made.has(path.resolve(f));
+        });
+        for (const f of extra) c.fail(`${rel(root, f)}: made by no source file in icons/ or locales/`);
+      }
+      const count = (re) => copies.filter((cp) => re.test(rel(root, cp.from))).length;
+      if (c.ok) c.note(`${count(/^icons\//)} icons, ${count(/^locales\//)} locale files, ${count(/^src\//)} editor .html copied into dist/`);
+    }
+  }
+
   // F01 "files"
   {
     const c = check('F01', '"files" publishes every node file and examples/');
@@ -856,7 +903,7 @@ function validate(o = {}) {
   // T01 catalogs parse
   const catalogs = {}; // base -> lang -> catalog | null
   {
-    const c = check('T01', 'locale catalogs parse; each node has an en-US catalog');
+    const c = check('T01', 'locale catalogs parse; each node has an en-US catalog; every node and plugin has every language');
     const allJson = walkFiles(path.join(root, 'dist'), (f) => f.endsWith('.json') && f.split(path.sep).includes('locales'));
     for (const f of allJson) {
       try {
@@ -889,12 +936,25 @@ function validate(o = {}) {
         if (en && !(type in en)) c.note(`${type}: no top-level "${type}" section in ${entry.base}.json`);
       }
     }
-    if (c.ok) c.note(`${allJson.length} catalogs`);
+    // Every node and plugin speaks every language of the pack: without its catalog
+    // a node's texts fall back to English in an editor set to that language.
+    const units = [
+      ...pack.nodeFiles.filter((e) => fs.existsSync(e.js)).map((e) => ({ name: e.set, dir: e.dir, base: e.base })),
+      ...Object.entries((nr && nr.plugins) || {}).map(([name, file]) => ({ name, dir: path.dirname(path.join(root, file)), base: path.basename(file, '.js') })),
+    ];
+    const languages = [...new Set(units.flatMap((u) => localeDirs(u.dir)))].sort();
+    for (const u of units) {
+      for (const lang of languages) {
+        const f = path.join(u.dir, 'locales', lang, `${u.base}.json`);
+        if (!localeDirs(u.dir).includes(lang)) c.fail(`${u.name}: no ${rel(root, f)} (the pack has ${lang} catalogs, so its ${lang} editor would show ${u.name} in English)`);
+      }
+    }
+    if (c.ok) c.note(`${allJson.length} catalogs in ${languages.join(', ') || 'no language'}`);
   }
 
   // T02 keys
   {
-    const c = check('T02', 'every i18n key used exists in every locale; every locale has the keys of en-US');
+    const c = check('T02', 'every i18n key used in .html and .ts exists in every locale; every locale has the keys of en-US');
     const typeNames = Object.keys(pack.types);
     const nsOfType = {};
     for (const [type, def] of Object.entries(pack.types)) nsOfType[type] = def.base;
@@ -1088,7 +1148,7 @@ function validate(o = {}) {
   // plugin's keys live under a section named after it; its scripts name them
   // relative to it: _('key'), _('group.' + x) and word('group', x).
   {
-    const c = check('T04', 'editor plugins: files exist, catalogs complete, keys used exist');
+    const c = check('T04', 'editor plugins: files exist, catalogs complete, keys used exist in every locale');
     const plugins = (nr && nr.plugins && typeof nr.plugins === 'object' && nr.plugins) || {};
     let used = 0;
     for (const [name, file] of Object.entries(plugins)) {
@@ -1128,8 +1188,8 @@ function validate(o = {}) {
         continue;
       }
       const source = fs.readFileSync(html, 'utf8');
-      const isGroup = (key) => {
-        let cur = en[name];
+      const isGroup = (cat, key) => {
+        let cur = cat[name];
         for (const part of key.split('.')) cur = cur && typeof cur === 'object' ? cur[part] : undefined;
         return !!cur && typeof cur === 'object';
       };
@@ -1137,18 +1197,86 @@ function validate(o = {}) {
         const key = m[1];
         if (key === `${name}.`) continue; // the helper that adds the section
         used++;
-        if (key.endsWith('.') ? !isGroup(key.slice(0, -1)) : !hasKey(en, `${name}.${key}`)) c.fail(`${name}: ${rel(root, html)} uses "${key}", which is not in locales/en-US/${base}.json`);
+        for (const [lang, cat] of Object.entries(cats)) {
+          if (key.endsWith('.') ? !isGroup(cat, key.slice(0, -1)) : !hasKey(cat, `${name}.${key}`)) c.fail(`${name}: ${rel(root, html)} uses "${key}", which is not in locales/${lang}/${base}.json`);
+        }
       }
       for (const m of source.matchAll(/\bword\(\s*'([^']+)'/g)) {
         used++;
-        if (!isGroup(m[1])) c.fail(`${name}: ${rel(root, html)} uses the group "${m[1]}", which is not in locales/en-US/${base}.json`);
+        for (const [lang, cat] of Object.entries(cats)) {
+          if (!isGroup(cat, m[1])) c.fail(`${name}: ${rel(root, html)} uses the group "${m[1]}", which is not in locales/${lang}/${base}.json`);
+        }
       }
     }
     const count = Object.keys(plugins).length;
     c.note(count ? `${count} plugin(s), ${used} key uses checked` : 'no plugins');
   }
 
+  // F02 what npm packs: the runtime loads the pack from the tarball, not from this tree
+  {
+    const c = check('F02', 'the packed tarball holds every file the node-red entries need');
+    if (o.packed === false) c.note('not run (packed: false)');
+    else {
+      const packed = packedFiles(root);
+      if (packed.error) c.fail(packed.error);
+      else {
+        const want = new Map(); // path relative to root -> why it is needed
+        const need = (file, why) => {
+          const r = path.relative(root, file).split(path.sep).join('/');
+          if (!want.has(r)) want.set(r, why);
+        };
+        const entries = [];
+        for (const [key, list] of [['nodes', nodes], ['plugins', (nr && nr.plugins) || {}]]) {
+          for (const [name, file] of Object.entries(list)) {
+            const js = path.join(root, file);
+            if (!fs.existsSync(js)) continue; // L01 / T04 report it
+            const dir = path.dirname(js);
+            const base = path.basename(js, '.js');
+            const why = `node-red.${key}.${name}`;
+            entries.push({ js, base: why });
+            need(js, why);
+            if (fs.existsSync(path.join(dir, `${base}.html`))) need(path.join(dir, `${base}.html`), `${why}'s editor .html`);
+            for (const f of walkFiles(path.join(dir, 'icons'))) need(f, `${why}'s icons/`);
+            for (const f of walkFiles(path.join(dir, 'locales'))) need(f, `${why}'s locales/`);
+          }
+        }
+        for (const [file, users] of importersOf(entries, root)) need(file, `required by ${[...users].sort().join(', ')}`);
+        for (const f of walkFiles(path.join(root, 'examples'))) need(f, 'examples/ (Import ▸ Examples)');
+        for (const [r, why] of want) if (!packed.files.has(r)) c.fail(`${r} (${why}) is not in the tarball`);
+        if (c.ok) c.note(`${packed.filename}: ${packed.files.size} files, of which ${want.size} checked`);
+      }
+    }
+  }
+
   return finish();
+}
+
+/**
+ * The files `npm pack` would put in the tarball of the pack in `root`: what
+ * "files", .npmignore and npm's own rules select. Scripts are not run (no
+ * prepack build): this checks the tree as it is.
+ */
+function packedFiles(root) {
+  // Under `npm run`, npm_execpath is the npm that runs us; else npm from PATH.
+  const execPath = process.env.npm_execpath;
+  const [cmd, pre] = execPath && /\.c?js$/.test(execPath) ? [process.execPath, [execPath]] : ['npm', []];
+  const res = spawnSync(cmd, [...pre, 'pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const failed = (why) => ({ error: `npm pack --dry-run --ignore-scripts in ${root}: ${why}` });
+  if (res.error) return failed(res.error.message);
+  if (res.status !== 0) return failed(`exit ${res.status}: ${(res.stderr || '').trim().split('\n').slice(-3).join(' ')}`);
+  let listing;
+  try {
+    listing = JSON.parse(res.stdout);
+  } catch (err) {
+    return failed(`output is not JSON: ${err.message}`);
+  }
+  const first = Array.isArray(listing) ? listing[0] : null;
+  if (!first || !Array.isArray(first.files)) return failed('no file list in its output');
+  return { filename: first.filename, files: new Set(first.files.map((f) => f.path)) };
 }
 
 /**

@@ -8,6 +8,11 @@
 //    a copy of it and asserts that the right check fails, naming the problem. Also
 //    the exceptions that must NOT fail (typedInput hidden fields, oneditsave).
 // 3. A broken copy of the real built tree fails on what was broken.
+//
+// The fixture has the pack's layout: editor .html in src/nodes/<type>/, catalogs
+// and help in locales/<lang>/, icons in icons/, and hand-written "compiled" .js in
+// dist/. runFixture builds it the way scripts/build.js does, minus tsc: it copies
+// what build.plan() names into dist/.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -15,6 +20,7 @@ const { execFileSync, spawnSync } = require('child_process');
 const should = require('should');
 const { validate, formatReport, getNodeDefinitions, keyUsesInJs, hasKey, parseDataI18n } = require('../scripts/validate');
 const { resolveNodeRedDir } = require('./support/node-red-process');
+const build = require('../scripts/build');
 
 const REPO = path.resolve(__dirname, '..');
 const SCRIPT = path.join(REPO, 'scripts', 'validate.js');
@@ -72,7 +78,8 @@ function notify(RED, node, type) {
     node.warn(RED._(key('rotated'), { path: 'x' }));
 }
 `,
-    [`dist/nodes/${T}/${T}.html`]: `<script type="text/javascript">
+    [`src/nodes/${T}/${T}.ts`]: `export const type = '${T}';\n`,
+    [`src/nodes/${T}/${T}.html`]: `<script type="text/javascript">
     RED.nodes.registerType('${T}', {
         category: 'fixture',
         color: '#DEB887',
@@ -86,7 +93,7 @@ function notify(RED, node, type) {
         },
         inputs: 1,
         outputs: 1,
-        icon: 'fixture.svg',
+        icon: 'log-ingest-${T}.svg',
         label: function () {
             return this.name || this._('${T}.label.${T}');
         },
@@ -125,8 +132,8 @@ function notify(RED, node, type) {
     </div>
 </script>
 `,
-    [`dist/nodes/${T}/icons/fixture.svg`]: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="60"></svg>\n',
-    [`dist/nodes/${T}/locales/en-US/${T}.json`]: JSON.stringify(
+    [`icons/log-ingest-${T}.svg`]: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="60"></svg>\n',
+    [`locales/en-US/${T}.json`]: JSON.stringify(
       {
         [T]: {
           paletteLabel: 'fixture',
@@ -142,7 +149,7 @@ function notify(RED, node, type) {
       null,
       2,
     ),
-    [`dist/nodes/${T}/locales/en-US/${T}.html`]: `<script type="text/html" data-help-name="${T}">
+    [`locales/en-US/${T}.html`]: `<script type="text/html" data-help-name="${T}">
     <p>A fixture node.</p>
     <h3>Details</h3>
     <p>Nothing more.</p>
@@ -154,7 +161,8 @@ module.exports = function (RED) {
     RED.nodes.registerType('${C}', FixtureConfig);
 };
 `,
-    [`dist/nodes/${C}/${C}.html`]: `<script type="text/javascript">
+    [`src/nodes/${C}/${C}.ts`]: `export const type = '${C}';\n`,
+    [`src/nodes/${C}/${C}.html`]: `<script type="text/javascript">
     RED.nodes.registerType('${C}', {
         category: 'config',
         defaults: { name: { value: '' }, host: { value: 'localhost' } },
@@ -166,8 +174,8 @@ module.exports = function (RED) {
     <div class="form-row"><label for="node-config-input-host" data-i18n="${C}.label.host"></label><input type="text" id="node-config-input-host"></div>
 </script>
 `,
-    [`dist/nodes/${C}/locales/en-US/${C}.json`]: JSON.stringify({ [C]: { label: { host: 'Host' }, log: { started: 'started' } } }),
-    [`dist/nodes/${C}/locales/en-US/${C}.html`]: `<script type="text/markdown" data-help-name="${C}">
+    [`locales/en-US/${C}.json`]: JSON.stringify({ [C]: { label: { host: 'Host' }, log: { started: 'started' } } }),
+    [`locales/en-US/${C}.html`]: `<script type="text/markdown" data-help-name="${C}">
 A fixture config node.
 
 ### Details
@@ -198,11 +206,14 @@ const tmpRoots = [];
 after(() => tmpRoots.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 /**
- * Writes a fixture (optionally changed by `mutate(files)`) and validates it.
+ * Writes a fixture (optionally changed by `mutate(files)`), builds it (copies the
+ * editor .html, icons and locales into dist/ as build.js does; `afterBuild(root)`
+ * may then change the result) and validates it.
  * The TypeScript check (T03) runs only when `typed` is set: it compiles the
- * fixture's sources, which takes a second.
+ * fixture's sources, which takes a second. The tarball check (F02) runs only
+ * when `packed` is set: it runs `npm pack --dry-run`.
  */
-function runFixture(mutate = () => {}, opts = {}, { typed = false } = {}) {
+function runFixture(mutate = () => {}, opts = {}, { typed = false, packed = false, afterBuild = () => {} } = {}) {
   const files = fixtureFiles(opts);
   mutate(files);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-fixture-'));
@@ -213,7 +224,12 @@ function runFixture(mutate = () => {}, opts = {}, { typed = false } = {}) {
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, content);
   }
-  return validate({ root, nodeRedDirs: NODE_RED_DIRS, typedKeys: typed });
+  for (const { from, to } of build.plan(root).copies) {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(from, to);
+  }
+  afterBuild(root);
+  return validate({ root, nodeRedDirs: NODE_RED_DIRS, typedKeys: typed, packed });
 }
 
 function check(result, id) {
@@ -242,6 +258,7 @@ const edit = (file, fn) => (files) => {
   files[file] = fn(files[file]);
 };
 const T = 'fixture-node';
+const C = 'fixture-config';
 /** Edits the fixture node's en-US catalog as an object. */
 const catEdit = (fn) => (files) => {
   const cat = JSON.parse(files[CATALOG]);
@@ -252,20 +269,24 @@ const catEdit = (fn) => (files) => {
  * Adds a German locale to the fixture node: its catalog a copy of en-US changed by
  * `catFn(node section)`, its help a copy of the en-US help changed by `helpFn`.
  * `enHelpFn` first changes the en-US help (the copy starts from the result).
+ * The config node gets a copy of its en-US catalog and help, unless `config` is false.
  */
-const withDe = ({ catFn = () => {}, helpFn = (s) => s, enHelpFn = (s) => s } = {}) => (files) => {
+const withDe = ({ catFn = () => {}, helpFn = (s) => s, enHelpFn = (s) => s, config = true } = {}) => (files) => {
   const cat = JSON.parse(files[CATALOG]);
   catFn(cat[T]);
-  files[`dist/nodes/${T}/locales/de/${T}.json`] = JSON.stringify(cat, null, 2);
+  files[`locales/de/${T}.json`] = JSON.stringify(cat, null, 2);
   files[HELP] = enHelpFn(files[HELP]);
-  files[`dist/nodes/${T}/locales/de/${T}.html`] = helpFn(files[HELP]);
+  files[`locales/de/${T}.html`] = helpFn(files[HELP]);
+  if (config) for (const ext of ['json', 'html']) files[`locales/de/${C}.${ext}`] = files[`locales/en-US/${C}.${ext}`];
 };
 /** en-US help with message properties, for the structure checks of translated help. */
 const withInputs = (s) => s.replace('<h3>Details</h3>', '<h3>Inputs</h3>\n    <dl class="message-properties">\n        <dt class="optional">path <span class="property-type">string</span></dt>\n        <dd>the file.</dd>\n    </dl>\n    <h3>Details</h3>');
-const HTML = `dist/nodes/${T}/${T}.html`;
+const HTML = `src/nodes/${T}/${T}.html`;
 const JS = `dist/nodes/${T}/${T}.js`;
-const CATALOG = `dist/nodes/${T}/locales/en-US/${T}.json`;
-const HELP = `dist/nodes/${T}/locales/en-US/${T}.html`;
+const CATALOG = `locales/en-US/${T}.json`;
+const HELP = `locales/en-US/${T}.html`;
+const ICON = `icons/log-ingest-${T}.svg`;
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="60"></svg>\n';
 const EXAMPLE = 'examples/Fixture - basic.json';
 
 describe('scripts/validate.js', function () {
@@ -333,8 +354,10 @@ describe('scripts/validate.js', function () {
 
   describe('on a fixture pack', function () {
     it('passes every check when nothing is broken, exceptions included', function () {
-      const result = runFixture(undefined, undefined, { typed: true });
+      const result = runFixture(undefined, undefined, { typed: true, packed: true });
       result.ok.should.equal(true, formatReport(result));
+      check(result, 'S01').notes.join('\n').should.match(/1 icons, 4 locale files, 2 editor \.html copied into dist\//);
+      check(result, 'F02').notes.join('\n').should.match(/fixture-node-red-fixture-1\.0\.0\.tgz: \d+ files, of which 11 checked/);
       check(result, 'T03').notes.join('\n').should.match(/1 typed templates/).and.match(/\$\{name\} is of type string, not enumerable/);
       // typedInput's hidden type field and a value set in oneditsave are no mismatch
       check(result, 'E01').notes.join('\n').should.match(/defaults\.computed is set by oneditsave/).and.match(/#node-input-helper .*read by oneditsave/);
@@ -352,7 +375,7 @@ describe('scripts/validate.js', function () {
         }),
       );
       result.ok.should.equal(true, formatReport(result));
-      check(result, 'T02').notes.join('\n').should.match(/1 translated catalogs compared with en-US/);
+      check(result, 'T02').notes.join('\n').should.match(/2 translated catalogs compared with en-US/);
     });
 
     const cases = [
@@ -369,10 +392,10 @@ describe('scripts/validate.js', function () {
       ['L01', 'no .html next to a node file', (f) => delete f[HTML], /fixture-node\.html does not exist/, ['N02']],
       ['L01', 'a node file registering another type', edit(JS, (s) => s.replace(`registerType('${T}'`, "registerType('fixture-other'")), /fixture-other: registered by .* but not defined/],
       ['N00', 'a colour that is not a literal', edit(HTML, (s) => s.replace("color: '#DEB887'", 'color: COLOR')), /"color" is not a literal/],
-      ['N00', 'no icon', edit(HTML, (s) => s.replace("icon: 'fixture.svg',", '')), /no "icon" in the definition/],
+      ['N00', 'no icon', edit(HTML, (s) => s.replace(`icon: 'log-ingest-${T}.svg',`, '')), /no "icon" in the definition/],
       ['N00', 'a definition passed as a variable', edit(HTML, (s) => s.replace(`RED.nodes.registerType('${T}', {`, `var def = {`).replace('    });\n</script>', `    };\n    RED.nodes.registerType('${T}', def);\n</script>`)), /not an inline object literal/, ['L01', 'N02']],
       ['N00', 'a <script> without type="text/javascript"', edit(HTML, (s) => s.replace('<script type="text/javascript">', '<script>')), /no <script type="text\/javascript"> block/, ['L01', 'N02']],
-      ['I01', 'a missing icon file', (f) => delete f[`dist/nodes/${T}/icons/fixture.svg`], /icon "fixture\.svg" is not in/],
+      ['I01', 'a missing icon file', (f) => delete f[ICON], /icon "log-ingest-fixture-node\.svg" is not in dist\/nodes\/fixture-node\/icons/],
       ['N01', 'a core type name', () => {}, /batch: a core Node-RED type/, [], { type: 'batch' }],
       ['N01', "node-red-node-tail's type", () => {}, /tail: also a type of node-red-node-tail/, [], { type: 'tail' }],
       ['N02', 'a type used in no example', edit(EXAMPLE, (s) => JSON.stringify(JSON.parse(s).filter((n) => n.type !== T))), /fixture-node: used in no examples/],
@@ -384,12 +407,13 @@ describe('scripts/validate.js', function () {
       ['N02', 'an example with an unknown type', edit(EXAMPLE, (s) => JSON.stringify([...JSON.parse(s), { id: 'u1', type: 'no-such-node', z: 'f1', wires: [] }])), /type "no-such-node", neither/],
       ['E01', 'a dialog input with no defaults key', edit(HTML, (s) => s.replace('<input type="text" id="node-input-target">', '<input type="text" id="node-input-target"><input type="text" id="node-input-extra">')), /#node-input-extra .* no "extra" in defaults/],
       ['E01', 'a defaults key with no dialog input', edit(HTML, (s) => s.replace("mode: { value: 'slow' },", "mode: { value: 'slow' },\n            level: { value: 1 },")), /defaults\.level has no #node-input-level/],
-      ['E01', 'a config node using node-input- ids', edit(`dist/nodes/fixture-config/fixture-config.html`, (s) => s.replace('id="node-config-input-host"', 'id="node-input-host"')), /id "node-input-host" in a config node's dialog/],
+      ['E01', 'a config node using node-input- ids', edit(`src/nodes/fixture-config/fixture-config.html`, (s) => s.replace('id="node-config-input-host"', 'id="node-input-host"')), /id "node-input-host" in a config node's dialog/],
       ['H01', 'no help', (f) => delete f[HELP], /fixture-node: no help/],
       ['H01', 'help that starts with a heading', edit(HELP, (s) => s.replace('<p>A fixture node.</p>', '<h3>Fixture</h3><p>A fixture node.</p>')), /starts with <h3>, not a <p>/],
-      ['H01', 'markdown help that starts with a heading', edit('dist/nodes/fixture-config/locales/en-US/fixture-config.html', (s) => s.replace('A fixture config node.', '### Fixture config')), /does not start with a paragraph/],
+      ['H01', 'markdown help that starts with a heading', edit('locales/en-US/fixture-config.html', (s) => s.replace('A fixture config node.', '### Fixture config')), /does not start with a paragraph/],
       ['T01', 'a catalog that does not parse', edit(CATALOG, (s) => s.replace(/}\s*$/, ',}')), /fixture-node\.json: does not parse/, ['T02']],
-      ['T01', 'a locale folder without the catalog', (f) => (f[`dist/nodes/${T}/locales/de/${T}.html`] = fixtureFiles()[HELP]), /locales\/de\/fixture-node\.json missing/],
+      ['T01', 'a locale folder without the catalog', (f) => (f[`locales/de/${T}.html`] = fixtureFiles()[HELP]), /locales\/de\/fixture-node\.json missing/],
+      ['T01', 'a language that one node lacks', withDe({ config: false }), /fixture-config: no dist\/nodes\/fixture-config\/locales\/de\/fixture-config\.json \(the pack has de catalogs/],
       ['T02', 'a data-i18n key missing', catEdit((c) => delete c.label.target), /fixture-node\.label\.target" is not in locales\/en-US/],
       ['T02', 'a [placeholder] key missing', catEdit((c) => delete c.placeholder.helper), /fixture-node\.placeholder\.helper" is not in/],
       ['T02', 'a this._() key missing (either branch of ?:)', catEdit((c) => delete c.paletteFast), /fixture-node\.paletteFast" is not in/],
@@ -400,11 +424,9 @@ describe('scripts/validate.js', function () {
       ['T02', 'a RED._() key missing (runtime .js)', catEdit((c) => delete c.errors.bad), /"fixture-node\.errors\.bad" is not in/],
       ['T02', 'no key for a dynamic status key', edit(JS, (s) => s.replace('${T}.status.${msg.reason}'.replace('${T}', T), `${T}.state.\${msg.reason}`)), /no key matching "fixture-node\.state\.\*"/],
       ['T02', 'a key built in a shared module missing', catEdit((c) => delete c.warnings.rotated), /shared\/notices\.js:\d+: no key matching "\*\.warnings\.rotated"/],
-      ['T02', 'a key missing in a second locale only', (f) => {
-        const cat = JSON.parse(f[CATALOG]);
-        delete cat[T].label.server;
-        f[`dist/nodes/${T}/locales/de/${T}.json`] = JSON.stringify(cat);
-      }, /"fixture-node\.label\.server" is not in locales\/de\/fixture-node\.json/],
+      ['T02', 'a data-i18n key (.html) missing in a second locale only', withDe({ catFn: (c) => delete c.label.server }), /\.html \(fixture-node template, data-i18n\): "fixture-node\.label\.server" is not in locales\/de\/fixture-node\.json/],
+      ['T02', 'a this._() key (.html) missing in a second locale only', withDe({ catFn: (c) => delete c.paletteFast }), /\.html \(fixture-node definition.*\): "fixture-node\.paletteFast" is not in locales\/de\/fixture-node\.json/],
+      ['T02', 'a status key (.ts, compiled) missing in a second locale only', withDe({ catFn: (c) => delete c.status.ready }), /fixture-node\.js:\d+: "fixture-node\.status\.ready" is not in locales\/de\/fixture-node\.json/],
       ['T02', 'an en-US key no code uses, missing in a second locale', (f) => {
         withDe()(f);
         catEdit((c) => (c.hint = { unused: 'a hint' }))(f);
@@ -413,13 +435,35 @@ describe('scripts/validate.js', function () {
       ['T02', 'a placeholder lost in a second locale', withDe({ catFn: (c) => (c.errors.bad = 'ungültiger Wert') }), /"fixture-node\.errors\.bad" has the placeholders \[\], en-US has \[value\]/],
       ['H01', 'a translated help that renames a message property', withDe({ enHelpFn: withInputs, helpFn: (s) => s.replace('path <span', 'pfad <span') }), /locales\/de\/fixture-node\.html: fixture-node: message properties \[optional pfad: string\] differ from en-US \[optional path: string\]/],
       ['H01', 'a translated help for another type', withDe({ helpFn: (s) => s.replace(`data-help-name="${T}"`, 'data-help-name="fixture-other"') }), /locales\/de\/fixture-node\.html: no help for fixture-node/],
+      ['T03', 'a key a typed template (.ts) makes, missing in a second locale only', withDe({ catFn: (c) => delete c.status.failed }), /status\.ts:\d+ `fixture-node\.status\.\$\{reason\}` can make "fixture-node\.status\.failed", which is not in locales\/de\/fixture-node\.json/, ['T02']],
       ['T03', 'a literal type the catalog lacks a key for', edit(`src/nodes/${T}/status.ts`, (s) => s.replace("'ready' | 'failed'", "'ready' | 'failed' | 'gone'")), /status\.ts:\d+ `fixture-node\.status\.\$\{reason\}` can make "fixture-node\.status\.gone", which is not in locales\/en-US/],
+      ['S01', 'an icon left in src/nodes/<type>/icons/', (f) => (f[`src/nodes/${T}/icons/log-ingest-${T}.svg`] = SVG), /^src\/nodes\/fixture-node\/icons: belongs in the top-level icons\/ folder/],
+      ['S01', 'a catalog left in src/nodes/<type>/locales/', (f) => (f[`src/nodes/${T}/locales/de/${T}.json`] = f[CATALOG]), /^src\/nodes\/fixture-node\/locales: belongs in the top-level locales\/ folder/],
+      ['S01', 'another file in src/nodes/<type>/', (f) => (f[`src/nodes/${T}/notes.md`] = 'notes'), /^src\/nodes\/fixture-node\/notes\.md: src\/nodes\/fixture-node\/ holds only/],
+      ['S01', 'an icon named after no node', (f) => (f['icons/fixture.svg'] = SVG), /^icons\/fixture\.svg: not named log-ingest-<type>\.svg/],
+      ['S01', 'a catalog named after no node', (f) => (f['locales/de/fixture-nodes.json'] = f[CATALOG]), /^locales\/de\/fixture-nodes\.json: not <type>\.json or <type>\.html/],
+      ['S01', 'a file in dist/<type>/locales/ that no source makes', (f) => (f[`dist/nodes/${T}/locales/en-US/old.json`] = '{}'), /^dist\/nodes\/fixture-node\/locales\/en-US\/old\.json: made by no source file/],
+      ['F02', '"files" that leaves out icons and locales', pkgEdit((p) => (p.files = ['dist/nodes/*/*.js', 'dist/nodes/*/*.html', 'examples'])), /^dist\/nodes\/fixture-node\/icons\/log-ingest-fixture-node\.svg \(node-red\.nodes\.fixture-node's icons\/\) is not in the tarball/],
+      ['F02', '"files" that leaves out the locales', pkgEdit((p) => (p.files = ['dist/nodes/*/*.js', 'dist/nodes/*/*.html', 'dist/nodes/*/icons', 'examples'])), /^dist\/nodes\/fixture-config\/locales\/en-US\/fixture-config\.json \(node-red\.nodes\.fixture-config's locales\/\) is not in the tarball/],
+      ['F02', '"files" that leaves out a module a node requires', pkgEdit((p) => (p.files = ['dist/nodes/fixture-*', 'examples'])), /^dist\/nodes\/shared\/notices\.js \(required by node-red\.nodes\.fixture-node\) is not in the tarball/],
     ];
     for (const [id, what, mutate, re, alsoFailing = [], opts] of cases) {
       it(`${id} fails on ${what}`, function () {
-        shouldFail(runFixture(mutate, opts, { typed: id === 'T03' }), id, re, { alsoFailing });
+        shouldFail(runFixture(mutate, opts, { typed: id === 'T03', packed: id === 'F02' }), id, re, { alsoFailing });
       });
     }
+
+    it('S01 fails on a dist/ older than its sources', function () {
+      const result = runFixture(undefined, undefined, {
+        afterBuild: (root) => fs.writeFileSync(path.join(root, 'dist', 'nodes', T, 'locales', 'en-US', `${T}.json`), fixtureFiles()[CATALOG].replace('"Mode"', '"Mode (old)"')),
+      });
+      shouldFail(result, 'S01', /^dist\/nodes\/fixture-node\/locales\/en-US\/fixture-node\.json differs from locales\/en-US\/fixture-node\.json: dist\/ is stale/);
+    });
+
+    it('S01 fails on a built file removed from dist/', function () {
+      const result = runFixture(undefined, undefined, { afterBuild: (root) => fs.rmSync(path.join(root, 'dist', 'nodes', T, 'icons'), { recursive: true }) });
+      shouldFail(result, 'S01', /^dist\/nodes\/fixture-node\/icons\/log-ingest-fixture-node\.svg is missing \(from icons\/log-ingest-fixture-node\.svg\): run npm run build/, { alsoFailing: ['I01'] });
+    });
   });
 
   describe('helpers', function () {
@@ -454,5 +498,14 @@ describe('package.json scripts.validate', function () {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
     pkg.scripts.validate.should.equal('npm run build && node scripts/validate.js');
     execFileSync(process.execPath, ['-c', SCRIPT]);
+  });
+
+  it('is a gate in .ci/run: run after npm ci and before npm test, under set -e', function () {
+    const lines = fs.readFileSync(path.join(REPO, '.ci', 'run'), 'utf8').split('\n').map((l) => l.trim());
+    const at = (cmd) => lines.findIndex((l) => l === cmd);
+    lines.should.containEql('set -euo pipefail');
+    at('npm run validate').should.be.above(at('npm ci --no-audit --no-fund'));
+    at('npm run validate').should.be.below(at('npm test'));
+    at('npm ci --no-audit --no-fund').should.be.above(-1);
   });
 });
