@@ -14,7 +14,7 @@
 //   - the demo flow runs (screenshot: docs/images/demo-flow.png) and its batches
 //     reach the Debug sidebar (hook for a sidebar screenshot: SHOTS.sidebar);
 //   - each example imports through Import ▸ Examples ▸ <module> and deploys with no
-//     unknown or invalid node.
+//     unknown or invalid node, no node box over another and no wire behind a node.
 // Each test fails on any uncaught page error, and on console errors, failed
 // requests and HTTP errors that come from the pack's files.
 //
@@ -358,6 +358,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
         const expected = count(file.filter((n) => n.type !== 'tab').map((n) => n.type));
         count(imported).should.eql(expected, 'the imported nodes are not those of the example file');
         (await ed.nodeProblems(page, ids)).should.eql([], 'unknown or invalid nodes after import');
+        (await ed.layoutProblems(page, ids)).should.eql([], 'the example does not look finished on the canvas');
         await ed.deploy(page);
         const flows = await ed.getFlows(node.url);
         const deployed = flows.filter((n) => ids.includes(n.id));
