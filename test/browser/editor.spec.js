@@ -11,10 +11,10 @@
 //   - the file tail's status changes as a log generator writes its file (the
 //     file named by an environment variable, through its typed input);
 //   - the kill switch node's button engages and releases its switch;
-//   - the demo flow runs (screenshot: docs/images/demo-flow.png) and its batches
-//     reach the Debug sidebar (hook for a sidebar screenshot: SHOTS.sidebar);
+//   - the demo flow runs and its batches reach the Debug sidebar (the README's
+//     picture of the demo is taken by scripts/screenshots.js, on the demo alone);
 //   - each example imports through Import ▸ Examples ▸ <module> and deploys with no
-//     unknown or invalid node.
+//     unknown or invalid node, no node box over another and no wire behind a node.
 // Each test fails on any uncaught page error, and on console errors, failed
 // requests and HTTP errors that come from the pack's files.
 //
@@ -38,12 +38,6 @@ const nr = nodeRedInfo(nodeRedDir);
 const packDir = path.resolve(process.env.LOG_INGEST_PACK_DIR || REPO_ROOT);
 const pkg = JSON.parse(fs.readFileSync(path.join(packDir, 'package.json'), 'utf8'));
 const MODULE = pkg.name;
-
-/** Screenshots written by the tests (null: not taken). */
-const SHOTS = {
-  demoFlow: path.join(REPO_ROOT, 'docs', 'images', 'demo-flow.png'),
-  sidebar: null, // e.g. path.join(REPO_ROOT, 'docs', 'images', 'debug-sidebar.png')
-};
 
 // The pack's types, read from the built editor files as node-red-dev reads them,
 // so that the tests can be declared before Node-RED starts. A node file without
@@ -317,7 +311,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
   );
 
   it(
-    'runs the demo flow (file tail -> micro batch -> debug); screenshot',
+    'runs the demo flow (file tail -> micro batch -> debug)',
     guarded(async function () {
       generator.start(); // no-op if the status test started it
       await ed.showWorkspace(page, DEMO.tab);
@@ -327,11 +321,6 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
       await ed.waitForStatus(page, DEMO.debug, /^\d+$/); // the debug node's status: batch.count
       const raw = await ed.untranslatedKeys(page, '#red-ui-workspace-chart', allTypes);
       raw.should.eql([], 'untranslated status or label keys on the canvas');
-      if (SHOTS.demoFlow) {
-        await ed.clearOverlays(page); // notifications, tooltips
-        fs.mkdirSync(path.dirname(SHOTS.demoFlow), { recursive: true });
-        await page.screenshot({ path: SHOTS.demoFlow });
-      }
     }),
   );
 
@@ -340,10 +329,6 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     guarded(async function () {
       const content = await ed.openSidebarTab(page, 'debug');
       await content.locator('.red-ui-debug-msg', { hasText: 'batches' }).first().waitFor({ state: 'visible' });
-      if (SHOTS.sidebar) {
-        fs.mkdirSync(path.dirname(SHOTS.sidebar), { recursive: true });
-        await content.screenshot({ path: SHOTS.sidebar });
-      }
     }),
   );
 
@@ -358,6 +343,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
         const expected = count(file.filter((n) => n.type !== 'tab').map((n) => n.type));
         count(imported).should.eql(expected, 'the imported nodes are not those of the example file');
         (await ed.nodeProblems(page, ids)).should.eql([], 'unknown or invalid nodes after import');
+        (await ed.layoutProblems(page, ids)).should.eql([], 'the example does not look finished on the canvas');
         await ed.deploy(page);
         const flows = await ed.getFlows(node.url);
         const deployed = flows.filter((n) => ids.includes(n.id));

@@ -436,6 +436,54 @@ function nodeProblems(page, ids) {
   }, ids);
 }
 
+/**
+ * Layout problems of the editor nodes `ids` as drawn: two node boxes that
+ * overlap, and a wire that runs behind a node other than its own two ends.
+ * Each workspace holding some of the nodes is shown in turn, since the editor
+ * sizes and draws only the active one. Boxes are the nodes' own rectangles
+ * (x, y are centres; w, h as drawn); a wire is sampled along its SVG path.
+ */
+function layoutProblems(page, ids) {
+  return page.evaluate((list) => {
+    const problems = [];
+    const nodes = list.map((id) => RED.nodes.node(id)).filter((n) => n && n.z && typeof n.x === 'number');
+    const active = RED.workspaces.active();
+    const label = (n) => `${n.type}${n.name ? ` "${n.name}"` : ''}`;
+    for (const z of [...new Set(nodes.map((n) => n.z))]) {
+      if (RED.workspaces.active() !== z) RED.workspaces.show(z);
+      RED.view.redraw(true);
+      const here = nodes.filter((n) => n.z === z);
+      for (const n of here) if (!(n.w > 0 && n.h > 0)) problems.push(`${label(n)} is not drawn (no size)`);
+      const box = (n) => ({ left: n.x - n.w / 2, right: n.x + n.w / 2, top: n.y - n.h / 2, bottom: n.y + n.h / 2 });
+      for (const [i, a] of here.entries()) {
+        for (const b of here.slice(i + 1)) {
+          const p = box(a);
+          const q = box(b);
+          if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) problems.push(`${label(a)} overlaps ${label(b)}`);
+        }
+      }
+      // A wire's own ends sit on its nodes' ports; any other node box it crosses hides it.
+      const inside = (pt, b) => pt.x > b.left + 1 && pt.x < b.right - 1 && pt.y > b.top + 1 && pt.y < b.bottom - 1;
+      for (const path of document.querySelectorAll('#red-ui-workspace-chart path.red-ui-flow-link-line')) {
+        const link = path.__data__;
+        if (!link || !link.source || !link.target || link.link) continue; // link-node virtual wires are dashed and drawn on top
+        const length = path.getTotalLength();
+        const crossed = new Set();
+        for (let at = 0; at <= length; at += 2) {
+          const pt = path.getPointAtLength(at);
+          for (const n of here) {
+            if (n.id === link.source.id || n.id === link.target.id || crossed.has(n)) continue;
+            if (inside(pt, box(n))) crossed.add(n);
+          }
+        }
+        for (const n of crossed) problems.push(`the wire ${label(link.source)} → ${label(link.target)} runs behind ${label(n)}`);
+      }
+    }
+    if (active && RED.workspaces.active() !== active) RED.workspaces.show(active);
+    return problems;
+  }, ids);
+}
+
 /** Waits until a node's status label (on the active workspace) matches `re`; resolves with {text, cls}. */
 async function waitForStatus(page, id, re, { not = null } = {}) {
   const handle = await page.waitForFunction(
@@ -532,6 +580,7 @@ module.exports = {
   importExample,
   resetEditor,
   nodeProblems,
+  layoutProblems,
   waitForStatus,
   showWorkspace,
   closeNotifications,
