@@ -327,9 +327,10 @@ function packChecks(ctx) {
   });
 
   it('runs a flow of every node type that moves the lines of log files to the Debug sidebar, once and in order', async function () {
-    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-packed-logs-'));
+    // Inside the user directory, which goes with the temporary folder of the run.
+    const logDir = path.join(ctx.userDir, 'test-logs');
     const watched = path.join(logDir, 'watched');
-    fs.mkdirSync(watched);
+    fs.mkdirSync(watched, { recursive: true });
     const appLog = path.join(logDir, 'app.log');
     const dirLog = path.join(watched, 'web.log');
     const lines = (tag, from, to) => Array.from({ length: to - from }, (_, i) => `${tag} line ${from + i} user=bob status=200`);
@@ -402,7 +403,6 @@ function packChecks(ctx) {
       killSwitch.should.have.property('state', 'released');
     } finally {
       await comms.close().catch(() => {});
-      fs.rmSync(logDir, { recursive: true, force: true });
     }
   });
 }
