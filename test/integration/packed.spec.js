@@ -236,6 +236,9 @@ function packChecks(ctx) {
     const moduleInfo = await getJson(`nodes/${MODULE}`);
     moduleInfo.version.should.equal(checkout.version);
     moduleInfo.user.should.equal(true);
+    // Node-RED also scans the node_modules folders above its own install (the
+    // checkout's, in CI): the package must come from the user directory.
+    fs.realpathSync(moduleInfo.path).should.equal(fs.realpathSync(installed()), 'the package was loaded from elsewhere');
 
     // The admin API leaves `loaded` out; a set's editor part is in GET /nodes
     // once it loaded (its runtime part runs in the flow test below).
