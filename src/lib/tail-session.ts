@@ -64,6 +64,8 @@ export class TailSession {
   /** Delivered offset and latest identity per file (dev:ino). */
   private readonly delivered = new Map<string, ResumePoint>();
   private paused = false;
+  /** Set by stop() and discard(): a start still loading the checkpoint then follows nothing. */
+  private stopped = false;
   /** For snapshot(): counted per chunk and per event, never per line. */
   private readonly stats: SessionStats = { lines: 0, rotations: 0, truncations: 0, state: 'waiting', lastError: undefined };
 
@@ -94,6 +96,8 @@ export class TailSession {
       if (saved.kind === 'loaded') {
         if (saved.checkpoint.path === this.options.path) resume = saved.checkpoint.files;
       } else if (saved.kind !== 'none') this.hooks.checkpointProblem(saved);
+      // Stopped meanwhile (the node closed right after it started): a follower now would read on, unstopped.
+      if (this.stopped) return;
     }
     for (const point of resume ?? []) this.delivered.set(fileKeyOf(point.identity), { ...point });
     this.follower = new FileFollower({ ...this.options, resume }, {
@@ -170,6 +174,7 @@ export class TailSession {
    * acknowledged, then writes the checkpoint. Returns the positions reached.
    */
   async stop(settleMs: number): Promise<ResumePoint[]> {
+    this.stopped = true;
     this.tracker.close();
     const points = (await this.follower?.stop()) ?? [];
     if (this.tracker.outstanding > 0) deliveryLedger.requestFlush(this.options.sourceId);
@@ -184,6 +189,7 @@ export class TailSession {
 
   /** Stops and forgets the checkpoint (the node was removed). */
   async discard(): Promise<void> {
+    this.stopped = true;
     this.tracker.close();
     await this.follower?.stop();
     deliveryLedger.unregister(this.tracker);

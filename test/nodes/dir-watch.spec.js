@@ -6,10 +6,10 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
 const should = require('should');
 const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
+const { runUnprivileged } = require('../support/unprivileged');
 const { openFileLimit } = require('../../dist/lib/open-file-limit');
 
 const dirWatch = nodeModule('dir-watch');
@@ -523,7 +523,7 @@ describe('dir-watch node', function () {
   });
 
   it('reports permission denied on a sub-folder once, and goes on with the rest', function () {
-    // Root reads every folder: run the node as nobody (uid 65534) in a child.
+    // Root reads every folder: under root, the child runs the node as nobody.
     if (process.platform !== 'linux') this.skip();
     const isRoot = process.getuid && process.getuid() === 0;
     fs.chmodSync(dir, 0o755);
@@ -535,8 +535,7 @@ describe('dir-watch node', function () {
     const childState = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-state-'));
     fs.chmodSync(childState, 0o777);
     try {
-      const output = execFileSync(process.execPath, ['-e', DENIED_CHILD, root, childState], {
-        ...(isRoot ? { uid: 65534, gid: 65534 } : {}),
+      const output = runUnprivileged(path.join(__dirname, '..', 'support', 'denied-folder-child.js'), [root, childState], {
         env: { ...process.env, HOME: childState },
         cwd: path.join(__dirname, '..', '..'),
         timeout: 30000,
@@ -553,42 +552,6 @@ describe('dir-watch node', function () {
     }
   });
 });
-
-// Runs in the child: a recursive dir-watch on argv[1]; waits for the denied
-// error and the readable file's line, then for a file created afterwards (a
-// marker: discovery has gone on), and prints what the node reported.
-const DENIED_CHILD = `
-const fs = require('fs');
-const path = require('path');
-const { helper, nodeModule } = require(${JSON.stringify(path.join(__dirname, '..', 'support', 'helper'))});
-const { collector } = require(${JSON.stringify(path.join(__dirname, '..', 'support', 'collect'))});
-const [root, stateDir] = process.argv.slice(1);
-(async () => {
-  helper.settings({ logIngestDir: stateDir });
-  await helper.startServer();
-  await helper.load(nodeModule('dir-watch'), [
-    { id: 'watch', type: 'dir-watch', path: root, pattern: '*.log', recursive: true, startAt: 'beginning', idleFlush: 0, pollInterval: 0.1, wires: [['lines'], ['events']] },
-    { id: 'lines', type: 'helper' },
-    { id: 'events', type: 'helper' },
-  ]);
-  const node = helper.getNode('watch');
-  const lines = collector(helper.getNode('lines'));
-  const events = collector(helper.getNode('events'));
-  await events.until((ms) => ms.some((m) => m.payload === 'error'));
-  await lines.untilLines(1);
-  fs.writeFileSync(path.join(root, 'later.log'), 'later 0\\n');
-  await lines.untilLines(2);
-  const errors = node.error.getCalls().filter((c) => c.thisValue === node).map((c) => String(c.args[0]));
-  const errorEvents = events.messages.filter((m) => m.payload === 'error').map(({ payload, topic, file }) => ({ payload, topic, file }));
-  await helper.unload();
-  await helper.stopServer();
-  process.stdout.write(JSON.stringify({ lines: lines.lines(), errorEvents, errors }));
-  process.exit(0);
-})().catch((err) => {
-  process.stderr.write(String(err && err.stack));
-  process.exit(1);
-});
-`;
 
 describe('dir-watch discovery when inotify watches run out', function () {
   this.timeout(30000);

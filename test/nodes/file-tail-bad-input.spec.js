@@ -2,10 +2,10 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { execFileSync } = require('child_process');
 const should = require('should');
 const { helper, nodeModule, nodeModuleRenderingIn, serverPerTest } = require('../support/helper');
 const { collector, nextCall } = require('../support/collect');
+const { runUnprivileged } = require('../support/unprivileged');
 
 const fileTail = nodeModule('file-tail');
 
@@ -32,12 +32,11 @@ describe('file-tail node with bad input', function () {
     fs.writeFileSync(logFile, 'secret\n');
     fs.chmodSync(logFile, 0o000);
     fs.chmodSync(dir, 0o755);
-    const asUser = process.getuid && process.getuid() === 0 ? { uid: 65534, gid: 65534 } : {};
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-state-'));
     fs.chmodSync(stateDir, 0o777);
     try {
-      const output = execFileSync(process.execPath, [path.join(__dirname, '..', 'support', 'denied-file-child.js'), logFile, stateDir], {
-        ...asUser,
+      // Under root, the child reads the file as nobody.
+      const output = runUnprivileged(path.join(__dirname, '..', 'support', 'denied-file-child.js'), [logFile, stateDir], {
         env: { ...process.env, HOME: stateDir },
         cwd: path.join(__dirname, '..', '..'),
         timeout: 20000,

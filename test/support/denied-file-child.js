@@ -1,16 +1,19 @@
 'use strict';
 // Runs a file-tail on a file this process may not read, and prints what the
-// node reported as JSON. Started by file-tail-bad-input.spec.js as an
-// unprivileged user, since root reads any file.
+// node reported as JSON. Started by file-tail-bad-input.spec.js through
+// runUnprivileged (see unprivileged.js), since root reads any file.
 const path = require('path');
 const { helper, nodeModule } = require('./helper');
+const { dropPrivileges } = require('./unprivileged');
 
 const [file, stateDir] = process.argv.slice(2);
 
 (async () => {
+  const fileTail = nodeModule('file-tail');
   helper.settings({ logIngestDir: stateDir });
   await helper.startServer();
-  await helper.load(nodeModule('file-tail'), [{ id: 'tail', type: 'file-tail', path: file, pollInterval: 0.1, wires: [[]] }]);
+  dropPrivileges();
+  await helper.load(fileTail, [{ id: 'tail', type: 'file-tail', path: file, pollInterval: 0.1, wires: [[]] }]);
   const node = helper.getNode('tail');
   const error = await new Promise((resolve) => node.on('call:error', (call) => resolve(call.args[0])));
   const statuses = node.status.getCalls().filter((c) => c.thisValue === node).map((c) => c.args[0]);

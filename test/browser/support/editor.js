@@ -202,6 +202,12 @@ async function closeEditDialog(page) {
   await page.waitForFunction(() => !document.querySelector('.red-ui-tray'));
 }
 
+/** Clicks Cancel and waits for the edit tray to go. */
+async function cancelEditDialog(page) {
+  await page.click('#node-dialog-cancel');
+  await page.waitForFunction(() => !document.querySelector('.red-ui-tray'));
+}
+
 /**
  * Sets the dialog fields: {name: value}; the element #node-input-<name> is a
  * text input, a select (value is an option value), a checkbox (boolean) or a
@@ -346,6 +352,29 @@ async function importExample(page, moduleName, examplePath, track = []) {
     }
   }
   await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
+  return finishImport(page, before, track);
+}
+
+/**
+ * Import ▸ Clipboard: pastes `text` (a flow export, as JSON) and imports it
+ * into a new flow, as a user imports a file saved elsewhere. Resolves with the
+ * ids of the imported nodes (flow and config).
+ */
+async function importText(page, text, track = []) {
+  const before = new Set(await allIds(page));
+  await page.click('#red-ui-header-button-sidemenu');
+  await page.click('#menu-item-import');
+  await page.locator('#red-ui-tab-red-ui-clipboard-dialog-import-tab-clipboard a').click();
+  const input = page.locator('#red-ui-clipboard-dialog-import-text');
+  await input.fill(text);
+  await input.press('End'); // the dialog checks the text on keyup
+  await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
+  return finishImport(page, before, track);
+}
+
+/** Clicks the import dialog's OK and resolves with the ids of the nodes it added (not in `before`). */
+async function finishImport(page, before, track) {
+  const okEnabled = () => !$('#red-ui-clipboard-dialog-ok').button('option', 'disabled');
   const ok = page.locator('#red-ui-clipboard-dialog-ok');
   await page.waitForFunction(okEnabled);
   await ok.click();
@@ -572,12 +601,14 @@ module.exports = {
   dragFromPalette,
   openEditDialog,
   closeEditDialog,
+  cancelEditDialog,
   fillDialog,
   visibility,
   untranslatedKeys,
   i18nProblems,
   deploy,
   importExample,
+  importText,
   resetEditor,
   nodeProblems,
   layoutProblems,
