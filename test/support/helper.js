@@ -59,4 +59,9 @@ function serverPerTest(prefix) {
   return current;
 }
 
-module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest };
+/** The batch size a running micro-batch node `id` gives the sources wired to it (src/nodes/shared/runtime). */
+function batchSizeOf(id) {
+  return require('../../dist/nodes/shared/runtime').runtimeOf({ events: helper._events }).batchSizes.get(id);
+}
+
+module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest, batchSizeOf };
