@@ -66,7 +66,7 @@ export class DeliveryReceipts {
   private addHook(hooks: Hooks): void {
     if (this.hookName) return;
     // Hook names are process-wide: this runtime's own label keeps it apart from any other.
-    this.hookName = `onReceive.logIngestDelivery${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+    this.hookName = 'onReceive.logIngestDelivery' + Date.now().toString(36) + Math.random().toString(36).slice(2);
     // Runs for every message the runtime delivers: with no batch waiting it returns at once.
     hooks.add(this.hookName, (event: ReceiveEvent) => {
       if (this.waiting.size === 0) return;
