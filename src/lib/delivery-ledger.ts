@@ -10,10 +10,10 @@
  * earlier one still in flight.
  */
 
-export interface Ticket {
-  source: string;
-  seq: number;
-}
+import type { Ticket } from './ingest-ticket';
+
+export type { Ticket } from './ingest-ticket';
+export { asTicket } from './ingest-ticket';
 
 interface Entry {
   seq: number;
@@ -198,37 +198,40 @@ export class DeliveryTracker {
   }
 }
 
-/** The trackers of running sources, so batchers can reach them by ticket. */
-const trackers = new Map<string, DeliveryTracker>();
+/**
+ * The trackers of the running sources of one Node-RED runtime, so that
+ * batchers can reach them by ticket (see ingest-ticket), and the batchers'
+ * flush requests. One per runtime (see src/nodes/shared/runtime).
+ */
+export class DeliveryLedger {
+  private readonly trackers = new Map<string, DeliveryTracker>();
+  private readonly flushListeners = new Set<(source: string) => void>();
 
-export const deliveryLedger = {
   register(tracker: DeliveryTracker): void {
-    trackers.set(tracker.source, tracker);
-  },
+    this.trackers.set(tracker.source, tracker);
+  }
+
+  /** Forgets `tracker`; a successor registered under the same source stays. */
   unregister(tracker: DeliveryTracker): void {
-    if (trackers.get(tracker.source) === tracker) trackers.delete(tracker.source);
-  },
+    if (this.trackers.get(tracker.source) === tracker) this.trackers.delete(tracker.source);
+  }
+
+  /** One acknowledgement for a ticket; tickets of unknown sources are ignored. */
   settle(ticket: Ticket): void {
-    trackers.get(ticket.source)?.settle(ticket.seq);
-  },
+    this.trackers.get(ticket.source)?.settle(ticket.seq);
+  }
+
   abandon(ticket: Ticket): void {
-    trackers.get(ticket.source)?.abandon(ticket.seq);
-  },
+    this.trackers.get(ticket.source)?.abandon(ticket.seq);
+  }
+
   /** Asks every batcher to send what it holds now (a source is stopping). */
   requestFlush(source: string): void {
-    for (const listener of flushListeners) listener(source);
-  },
+    for (const listener of [...this.flushListeners]) listener(source);
+  }
+
   onFlushRequest(listener: (source: string) => void): () => void {
-    flushListeners.add(listener);
-    return () => flushListeners.delete(listener);
-  },
-};
-
-const flushListeners = new Set<(source: string) => void>();
-
-/** Reads a ticket from a message property, if it carries a valid one. */
-export function asTicket(value: unknown): Ticket | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { source, seq } = value as { source?: unknown; seq?: unknown };
-  return typeof source === 'string' && typeof seq === 'number' ? { source, seq } : undefined;
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
 }

@@ -22,7 +22,8 @@ import { hasSameHead } from './file-identity';
 import { openRegularFile } from './regular-file';
 import type { LineChunk, ReaderSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
-import { CreditPool, type Ticket } from './delivery-ledger';
+import { CreditPool, type DeliveryLedger } from './delivery-ledger';
+import { sourceName, type Ticket } from './ingest-ticket';
 import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import { timerDelay } from './durations';
@@ -40,6 +41,8 @@ export interface FileEvent {
 export interface DirectoryTailOptions extends ReaderSettings {
   /** Names this tail in delivery tickets and checkpoint keys. */
   id: string;
+  /** Where batchers find the sessions' trackers by ticket (one per Node-RED runtime). */
+  ledger: DeliveryLedger;
   discovery: DiscoveryOptions;
   /** Where to start in files that exist when following begins; later files are read whole. */
   startAt: StartAt;
@@ -424,7 +427,7 @@ export class DirectoryTail {
       watch: false,
       // Discovery skips links; a link renamed over a followed file later is refused at the open.
       noFollow: this.options.discovery.symlinks !== 'inside', // as Discovery reads the rule: anything but 'inside' is 'skip'
-      sourceId: `${this.options.id}#${++this.instance}`,
+      sourceId: sourceName(this.options.id, ++this.instance),
       creditPool: this.credit,
       resume: this.options.resume,
       resumeFrom,

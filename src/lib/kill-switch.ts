@@ -307,7 +307,7 @@ function adoptLegacySwitchFile(dir: string, id: string, file: string): void {
   }
 }
 
-/** Switches by state file, for the life of the process. */
+/** Switches by state file, for the life of a Node-RED runtime (one registry per runtime: src/nodes/shared/runtime). */
 export class KillSwitchRegistry {
   private readonly switches = new Map<string, KillSwitch>();
 
@@ -325,6 +325,3 @@ export class KillSwitchRegistry {
     return { killSwitch, created: true };
   }
 }
-
-/** The process-wide registry the nodes use. */
-export const killSwitches = new KillSwitchRegistry();

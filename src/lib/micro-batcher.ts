@@ -59,13 +59,28 @@ export type SettleOutcome = 'sent' | 'discarded' | 'abandoned';
  */
 export type BatchSettler = (abandonReplayable: boolean) => void;
 
-/** Records of one add() call not yet settled. */
-interface Group {
+/**
+ * Records added together, not yet settled: one add() call, or one message.
+ * A caller may bring its own object (see `addGroup`, `addOneIn`): one
+ * object per message then, its methods on a prototype, where options would
+ * cost an object, a closure and a group.
+ */
+export interface RecordGroup {
+  /** Records of the group not yet settled (the caller sets it to how many it adds). */
   remaining: number;
-  onSettled: ((outcome: SettleOutcome) => void) | undefined;
-  replayable: (() => boolean) | undefined;
   /** Set once any of its records was abandoned: the whole group ends so. */
   abandoned: boolean;
+  /** Runs once every record has left or been discarded (see AddOptions.onSettled). */
+  onSettled?(outcome: SettleOutcome): void;
+  /** True when the records' source will send them again if they are not sent. */
+  replayable?(): boolean;
+}
+
+type Group = RecordGroup;
+
+/** The group for `count` records added with `options`. */
+export function groupOf(count: number, options: AddOptions): RecordGroup {
+  return { remaining: count, onSettled: options.onSettled, replayable: options.replayable, abandoned: false };
 }
 
 /**
@@ -134,13 +149,20 @@ export class MicroBatcher<T> {
 
   /** Adds records; flushes as many full batches as they fill. */
   add(items: readonly T[], options: AddOptions = {}): void {
-    const group: Group = { remaining: items.length, onSettled: options.onSettled, replayable: options.replayable, abandoned: false };
+    this.addGroup(items, groupOf(items.length, options), options.topic, options.bytes);
+  }
+
+  /**
+   * Adds records as `group` (its `remaining` set to `items.length`).
+   * `bytes`: their total size when the caller knows it.
+   */
+  addGroup(items: readonly T[], group: RecordGroup, topic: string | undefined, bytes: number | undefined): void {
     if (items.length === 0) {
       group.onSettled?.('sent');
       return;
     }
     const { maxSize, maxBytes } = this.options;
-    const knownBytesEach = maxBytes === 0 && options.bytes !== undefined ? options.bytes / items.length : -1;
+    const knownBytesEach = maxBytes === 0 && bytes !== undefined ? bytes / items.length : -1;
     let i = 0;
     while (i < items.length) {
       if (maxBytes > 0) {
@@ -149,7 +171,7 @@ export class MicroBatcher<T> {
           this.full('bytes');
           continue;
         }
-        this.take(items, i, i + 1, size, group, options.topic);
+        this.take(items, i, i + 1, size, group, topic);
         i += 1;
         if (this.records.length >= maxSize) this.full('size');
         else if (this.bytes >= maxBytes) this.full('bytes');
@@ -158,8 +180,8 @@ export class MicroBatcher<T> {
       const room = maxSize - this.records.length;
       const to = Math.min(items.length, i + room);
       // Rounded from the group's start, so that the parts add up to the known total.
-      const bytes = knownBytesEach >= 0 ? Math.round(knownBytesEach * to) - Math.round(knownBytesEach * i) : sumSizes(items, i, to);
-      this.take(items, i, to, bytes, group, options.topic);
+      const part = knownBytesEach >= 0 ? Math.round(knownBytesEach * to) - Math.round(knownBytesEach * i) : sumSizes(items, i, to);
+      this.take(items, i, to, part, group, topic);
       i = to;
       if (this.records.length >= maxSize) this.full('size');
     }
@@ -170,14 +192,18 @@ export class MicroBatcher<T> {
    * the slice (one message per line is the common case, and the costly one).
    */
   addOne(record: T, options: AddOptions = {}): void {
+    this.addOneIn(record, groupOf(1, options), options.topic, options.bytes);
+  }
+
+  /** Adds one record as `group` (its `remaining` set to 1). */
+  addOneIn(record: T, group: RecordGroup, topic: string | undefined, bytes: number | undefined): void {
     if (this.options.maxBytes > 0) {
-      this.add([record], options);
+      this.addGroup([record], group, topic, bytes);
       return;
     }
-    const group: Group = { remaining: 1, onSettled: options.onSettled, replayable: options.replayable, abandoned: false };
-    this.open(options.topic);
+    this.open(topic);
     this.records.push(record);
-    this.bytes += options.bytes !== undefined ? options.bytes : sizeOf(record);
+    this.bytes += bytes !== undefined ? bytes : sizeOf(record);
     this.shares.groups.push(group);
     this.shares.counts.push(1);
     if (this.records.length >= this.options.maxSize) this.full('size');

@@ -13,7 +13,8 @@ import { type FileIdentity } from './file-identity';
 import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import type { LineChunk } from './file-reader';
-import { type CreditPool, DeliveryTracker, deliveryLedger, type Ticket } from './delivery-ledger';
+import { type CreditPool, type DeliveryLedger, DeliveryTracker } from './delivery-ledger';
+import type { Ticket } from './ingest-ticket';
 import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
 import { timerDelay } from './durations';
 
@@ -38,6 +39,8 @@ export interface TailSessionHooks {
 export interface TailSessionOptions extends Omit<FollowerOptions, 'resume'> {
   /** Unique per running instance: tickets of an old instance never settle a new one. */
   sourceId: string;
+  /** Where batchers find this session's tracker by ticket (one per Node-RED runtime). */
+  ledger: DeliveryLedger;
   checkpoints?: { store: CheckpointStore; key: string; intervalMs: number };
   /** Use the stored checkpoint for this path, if any. */
   resume: boolean;
@@ -88,7 +91,7 @@ export class TailSession {
   }
 
   async start(): Promise<void> {
-    deliveryLedger.register(this.tracker);
+    this.options.ledger.register(this.tracker);
     let resume = this.options.resumeFrom;
     if (!resume && this.options.resume && this.options.checkpoints) {
       const { store, key } = this.options.checkpoints;
@@ -177,9 +180,9 @@ export class TailSession {
     this.stopped = true;
     this.tracker.close();
     const points = (await this.follower?.stop()) ?? [];
-    if (this.tracker.outstanding > 0) deliveryLedger.requestFlush(this.options.sourceId);
+    if (this.tracker.outstanding > 0) this.options.ledger.requestFlush(this.options.sourceId);
     await withTimeout(this.tracker.whenDrained(), settleMs);
-    deliveryLedger.unregister(this.tracker);
+    this.options.ledger.unregister(this.tracker);
     this.writeCheckpoint();
     await this.writer?.flush();
     // Hand back what was delivered, not what was read: unacknowledged lines
@@ -192,7 +195,7 @@ export class TailSession {
     this.stopped = true;
     this.tracker.close();
     await this.follower?.stop();
-    deliveryLedger.unregister(this.tracker);
+    this.options.ledger.unregister(this.tracker);
     this.writer?.cancel();
     await this.options.checkpoints?.store.remove(this.options.checkpoints.key).catch(() => undefined);
   }

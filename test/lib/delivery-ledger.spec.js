@@ -1,7 +1,7 @@
 'use strict';
 const should = require('should');
 const fc = require('fast-check');
-const { CreditPool, DeliveryTracker, deliveryLedger, asTicket } = require('../../dist/lib/delivery-ledger');
+const { CreditPool, DeliveryTracker, DeliveryLedger, asTicket } = require('../../dist/lib/delivery-ledger');
 
 /** Lets pending promise callbacks run (to see that something did NOT happen). */
 const settleMicrotasks = () => new Promise(setImmediate);
@@ -265,7 +265,8 @@ describe('DeliveryTracker', function () {
   });
 });
 
-describe('deliveryLedger', function () {
+describe('DeliveryLedger', function () {
+  const deliveryLedger = new DeliveryLedger();
   const registered = [];
   function register(t) {
     deliveryLedger.register(t);

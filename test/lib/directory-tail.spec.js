@@ -4,6 +4,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { DirectoryTail } = require('../../dist/lib/directory-tail');
+const { DeliveryLedger } = require('../../dist/lib/delivery-ledger');
 const { CheckpointStore } = require('../../dist/lib/checkpoint-store');
 
 /** Resolves once `check()` is true, testing it after each of `hooks`' calls and every 20 ms; rejects after `ms` (hang detection). */
@@ -43,6 +44,7 @@ describe('DirectoryTail over many files', function () {
     tail = new DirectoryTail(
       {
         id: 'many',
+        ledger: new DeliveryLedger(),
         discovery: { root, patterns: ['*.log'], exclude: [], recursive: true, maxDepth: 8, ignoreOlderMs: 0, rescanMs: 0 },
         startAt: 'beginning',
         idleFlushMs: 0,

@@ -9,7 +9,9 @@ const { EventEmitter, once } = require('events');
 const should = require('should');
 const { TailSession } = require('../../dist/lib/tail-session');
 const { DirectoryTail } = require('../../dist/lib/directory-tail');
-const { deliveryLedger } = require('../../dist/lib/delivery-ledger');
+const { DeliveryLedger } = require('../../dist/lib/delivery-ledger');
+
+const deliveryLedger = new DeliveryLedger();
 const { RateMeter } = require('../../dist/lib/rate-meter');
 
 // The follower settings of the model tests: fast polls, short rotate wait.
@@ -27,7 +29,7 @@ function follow(file, { acks = 0, credit = 1e6, chunkBytes } = {}) {
   const tickets = [];
   let lines = 0;
   const session = new TailSession(
-    { ...BASE_OPTIONS, path: file, chunkBytes, sourceId: `snapshot-${++sessions}`, resume: false },
+    { ...BASE_OPTIONS, path: file, chunkBytes, sourceId: `snapshot-${++sessions}`, ledger: deliveryLedger, resume: false },
     {
       emit: (chunk, ticket) => {
         lines += chunk.lines.length;
@@ -175,6 +177,7 @@ describe('file snapshots for the log ingest sidebar', function () {
       {
         ...BASE_OPTIONS,
         id: `snapshot-dir-${++sessions}`,
+        ledger: deliveryLedger,
         discovery: { root: dir, patterns: ['*.log'], exclude: [], recursive: false, maxDepth: 1, ignoreOlderMs: 0, rescanMs: 10000 },
         maxOpenFiles: 10,
         resume: false,

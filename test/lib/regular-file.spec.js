@@ -18,6 +18,7 @@ const should = require('should');
 const { openRegularFile, readRegularFile, readRegularFileSync, isNotARegularFile, NOT_A_REGULAR_FILE } = require('../../dist/lib/regular-file');
 const { FileFollower } = require('../../dist/lib/file-follower');
 const { DirectoryTail } = require('../../dist/lib/directory-tail');
+const { DeliveryLedger } = require('../../dist/lib/delivery-ledger');
 const { findFileByIdentity, findNewerRotations } = require('../../dist/lib/sibling-search');
 const { identify } = require('../../dist/lib/file-identity');
 const { BASE_OPTIONS } = require('../support/follow-model');
@@ -258,6 +259,7 @@ describe('regular-file: only regular files are opened, and no open waits', funct
         {
           ...BASE_OPTIONS,
           id: `regular-file-${process.pid}`,
+          ledger: new DeliveryLedger(),
           discovery: { root: dir, patterns: ['*.log'], exclude: [], recursive: false, maxDepth: 1, ignoreOlderMs: 0, rescanMs: 10000 },
           maxOpenFiles: 10,
           resume: false,

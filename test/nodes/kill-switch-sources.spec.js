@@ -21,9 +21,11 @@ const modules = ['file-tail', 'micro-batch', 'kill-switch', 'kill-switch-config'
  * not for the next test: forget it, in the copy of the pack loaded with this file and
  * in the one loaded last (a simulated restart loads the pack afresh).
  */
-const handoverAtLoad = require('../../dist/nodes/shared/kill-switch').handover;
+const runtimeAtLoad = require('../../dist/nodes/shared/runtime');
+/** The handover of the runtime under test, in the copy of the pack `runtimeModule` belongs to. */
+const handoverIn = (runtimeModule) => runtimeModule.runtimeOf({ events: helper._events }).handover;
 function forgetHandovers(ids) {
-  for (const handover of [handoverAtLoad, require('../../dist/nodes/shared/kill-switch').handover]) for (const id of ids) handover.take(id);
+  for (const handover of [runtimeAtLoad, require('../../dist/nodes/shared/runtime')].map(handoverIn)) for (const id of ids) handover.take(id);
 }
 
 /** The least-squares slope of `ys` against 0, 1, 2, … */

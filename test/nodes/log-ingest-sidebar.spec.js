@@ -12,7 +12,7 @@ const { helper, nodeModule, nodeRedPath, serverPerTest } = require('../support/h
 const modules = ['file-tail', 'dir-watch', 'kill-switch', 'kill-switch-config'].map(nodeModule);
 // Loaded with the node modules (other specs load the pack afresh later on).
 const sidebarPlugin = require('../../dist/plugins/log-ingest-sidebar/log-ingest-sidebar');
-const { sourceRegistry } = require('../../dist/nodes/shared/source-registry');
+const { runtimeOf } = require('../../dist/nodes/shared/runtime');
 
 /** Node-RED's own permission check (the one adminAuth uses), from the Node-RED under test. */
 function hasPermission(scope, permission) {
@@ -40,7 +40,7 @@ describe('log ingest sidebar: source registry and admin endpoint', function () {
         registered.push({ id, definition });
       },
     };
-    return sidebarPlugin.default({ httpAdmin: red.httpAdmin, auth, plugins });
+    return sidebarPlugin.default({ httpAdmin: red.httpAdmin, events: red.events, auth, plugins });
   }
 
   const server = serverPerTest('log-ingest-sidebar-');
@@ -135,6 +135,6 @@ describe('log ingest sidebar: source registry and admin endpoint', function () {
     listing.switches.should.eql([]);
     await helper.unload();
     // The helper's app is gone with the flows: ask the registry the plugin reads.
-    sourceRegistry.listing().should.match({ sources: [], switches: [] });
+    runtimeOf({ events: helper._events }).sources.listing().should.match({ sources: [], switches: [] });
   });
 });

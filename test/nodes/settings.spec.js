@@ -7,7 +7,7 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest } = require('../support/helper');
+const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest, batchSizeOf } = require('../support/helper');
 const { collector, nextCall } = require('../support/collect');
 const { MAX_TIMER_MS } = require('../../dist/lib/durations');
 
@@ -150,7 +150,7 @@ describe('node settings', function () {
       warnings.should.containEql(bad('Send every', -5, 5));
       warnings.should.containEql(bad('Max records', 0, 10000));
       warnings.should.containEql(bad('Max bytes', 'lots', 0));
-      helper.getNode('n').logIngestBatchSize.should.equal(10000);
+      batchSizeOf('n').should.equal(10000);
     });
 
     it('micro-batch: an environment variable holding a negative number', async function () {

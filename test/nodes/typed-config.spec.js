@@ -6,7 +6,7 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule, serverPerTest } = require('../support/helper');
+const { helper, nodeModule, serverPerTest, batchSizeOf } = require('../support/helper');
 const { collector, nextCall } = require('../support/collect');
 
 const fileTail = nodeModule('file-tail');
@@ -176,7 +176,7 @@ describe('typed-input settings (text, number or environment variable)', function
       const { node } = await batch({ maxSize: ENV.size, maxSizeType: 'env', interval: ENV.unset, intervalType: 'env' });
       const warned = node.warn.getCalls().filter((c) => c.thisValue === node).map((c) => c.args[0]);
       warned.filter((w) => w === 'micro-batch.warnings.envNumber').should.have.length(2);
-      should(node.logIngestBatchSize).equal(10000);
+      should(batchSizeOf(node.id)).equal(10000);
     });
   });
 });

@@ -33,7 +33,9 @@ const { setImmediate: nextTurn, setTimeout: delay } = require('timers/promises')
 const { FileFollower } = require('../../dist/lib/file-follower');
 const { TailSession } = require('../../dist/lib/tail-session');
 const { CheckpointStore } = require('../../dist/lib/checkpoint-store');
-const { deliveryLedger } = require('../../dist/lib/delivery-ledger');
+const { DeliveryLedger } = require('../../dist/lib/delivery-ledger');
+
+const deliveryLedger = new DeliveryLedger();
 
 /** A run is failed, with the model's state, when an awaited event does not come in this long. */
 const STALL_MS = 4000;
@@ -618,6 +620,7 @@ class SessionEngine {
         chunkBytes: this.chunkBytes,
         inlineReads: this.inlineReads,
         sourceId: `model-${++sessionCounter}`,
+        ledger: deliveryLedger,
         checkpoints: { store: this.store, key: this.key, intervalMs: this.checkpointMs },
         resume: true,
         resumeFrom,

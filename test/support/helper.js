@@ -11,10 +11,19 @@ helper.init(nodeRedPath);
 
 const dist = path.resolve(__dirname, '..', '..', 'dist', 'nodes');
 
+/** The runtime context module and RED of the node module the helper loaded last (see batchSizeOf). */
+let lastLoaded;
+
 /** The built node module for a type, as Node-RED would load it. */
 function nodeModule(type) {
   const mod = require(path.join(dist, type, `${type}.js`));
-  return mod.default || mod;
+  const register = mod.default || mod;
+  // The copy of the pack's runtime context this module uses (a spec may load the pack afresh).
+  const runtime = require(path.join(dist, 'shared', 'runtime.js'));
+  return (RED) => {
+    lastLoaded = { runtime, RED };
+    return register(RED);
+  };
 }
 
 /**
@@ -59,4 +68,9 @@ function serverPerTest(prefix) {
   return current;
 }
 
-module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest };
+/** The batch size a running micro-batch node `id` gives the sources wired to it (src/nodes/shared/runtime). */
+function batchSizeOf(id) {
+  return lastLoaded?.runtime.runtimeOf(lastLoaded.RED).batchSizes.get(id);
+}
+
+module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest, batchSizeOf };

@@ -8,14 +8,10 @@ import type { NodeAPI, Node, NodeMessage } from '../shared/red';
 import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
-import { DirectoryTail, type FileEvent } from '../../lib/directory-tail';
-import { deliveryLedger } from '../../lib/delivery-ledger';
-import { CheckpointStore } from '../../lib/checkpoint-store';
-import type { DiscoveryMode } from '../../lib/discovery';
+import { CheckpointStore, DirectoryTail, maxOpenFilesWithin, openFileLimit, settleTicket, type DiscoveryMode, type FileEvent } from '../../lib/index';
 import { followKillSwitch } from '../shared/kill-switch';
-import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
-import { sourceRegistry } from '../shared/source-registry';
-import { maxOpenFilesWithin, openFileLimit } from '../../lib/open-file-limit';
+import { rewindWhenBatchersRestart } from '../shared/stop-plan';
+import { runtimeOf } from '../shared/runtime';
 import { allowedText, pathPolicy, refusePath, resolvePath, serveAllowedPaths } from '../shared/allowed-paths';
 
 interface DirWatchDef extends LineSourceDef {
@@ -67,7 +63,7 @@ export function splitPatterns(text: unknown, fallback: string[]): string[] {
 }
 
 export default function register(RED: NodeAPI): void {
-  watchStops(RED);
+  const runtime = runtimeOf(RED);
   serveAllowedPaths(RED);
 
   function DirWatchNode(this: Node, def: DirWatchDef): void {
@@ -76,7 +72,7 @@ export default function register(RED: NodeAPI): void {
     const status = new ThrottledStatus(node);
     const settings = new SettingsReader(RED, node);
     const options = readLineOptions(def, settings);
-    const out = lineOutput(RED, def, options.output, 0);
+    const out = lineOutput(runtime.batchSizes, def, options.output, 0);
     const folder = readTyped(RED, node, def.path, def.pathType, 'str');
     // A relative folder leads where the core file nodes' paths do.
     const root = resolvePath(RED, folder.text.trim());
@@ -110,23 +106,25 @@ export default function register(RED: NodeAPI): void {
     }
 
     if (!root) {
-      sourceRegistry.addSource(node, def, () => ({ state: 'noPath', files: [] }));
+      runtime.sources.addSource(node, def, () => ({ state: 'noPath', files: [] }));
       if (folder.env) node.warn(RED._('dir-watch.warnings.envUnset', { name: folder.env }));
       status.now({ fill: 'grey', shape: 'ring', text: RED._('dir-watch.status.noPath') });
       node.on('close', (_removed: boolean, done: () => void) => done());
       return;
     }
     if (!policy.allows(root)) {
-      sourceRegistry.addSource(node, def, () => ({ state: 'notAllowed', root, files: [] }));
+      runtime.sources.addSource(node, def, () => ({ state: 'notAllowed', root, files: [] }));
       refusePath(RED, node, status, 'dir-watch', root, policy);
       node.on('close', (_removed: boolean, done: () => void) => done());
       return;
     }
 
+    const leave = runtime.join();
     const tail = new DirectoryTail(
       {
         ...options,
         id: node.id,
+        ledger: runtime.ledger,
         discovery: {
           root,
           patterns: readPatterns(),
@@ -151,7 +149,7 @@ export default function register(RED: NodeAPI): void {
             // Node-RED has already taken the nodes after this one out of the
             // flow: sent now, these lines would be lost. Not sent, they are
             // not committed, and the next start reads them again.
-            deliveryLedger.abandon(ticket);
+            settleTicket(runtime.ledger, ticket, 'abandoned');
             return;
           }
           rate.lines += chunk.lines.length;
@@ -261,6 +259,7 @@ export default function register(RED: NodeAPI): void {
         .finally(() => {
           status.clear();
           done();
+          leave();
         });
     });
 
@@ -272,7 +271,7 @@ export default function register(RED: NodeAPI): void {
       showStatus(true);
     });
 
-    const stopWatching = rewindWhenBatchersRestart(RED, def, {
+    const stopWatching = rewindWhenBatchersRestart(RED, runtime.stops, def, {
       pause: () => tail.pause(),
       rewind: async () => {
         await tail.rewind();
@@ -281,7 +280,7 @@ export default function register(RED: NodeAPI): void {
     });
 
     // The log ingest sidebar asks for the tail's snapshot while it is open.
-    sourceRegistry.addSource(node, def, () => {
+    runtime.sources.addSource(node, def, () => {
       const snapshot = tail.snapshot();
       const state = refused ? 'notAllowed' : mode === 'refused' ? 'error' : paused ? 'paused' : mode === 'missing' ? 'waiting' : mode === 'polling' ? 'polling' : 'following';
       return { state, root: snapshot.root, files: snapshot.files, lastError: snapshot.lastError };

@@ -6,14 +6,22 @@ import type { NodeAPI, Node, NodeMessage, DoneFn } from '../shared/red';
 import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
-import { TailSession, type TailSessionOptions } from '../../lib/tail-session';
-import type { LineChunk } from '../../lib/file-reader';
-import type { FollowerError, FollowerNotice, FollowerState, ResumePoint } from '../../lib/file-follower';
-import { deliveryLedger, type Ticket } from '../../lib/delivery-ledger';
-import { CheckpointStore } from '../../lib/checkpoint-store';
+import {
+  CheckpointStore,
+  TailSession,
+  settleTicket,
+  sourceName,
+  type FollowerError,
+  type FollowerNotice,
+  type FollowerState,
+  type LineChunk,
+  type ResumePoint,
+  type TailSessionOptions,
+  type Ticket,
+} from '../../lib/index';
 import { followKillSwitch } from '../shared/kill-switch';
-import { rewindWhenBatchersRestart, watchStops } from '../shared/stop-plan';
-import { sourceRegistry } from '../shared/source-registry';
+import { rewindWhenBatchersRestart } from '../shared/stop-plan';
+import { runtimeOf } from '../shared/runtime';
 import { allowedText, pathPolicy, refusePath, resolvePath, serveAllowedPaths } from '../shared/allowed-paths';
 import * as path from 'node:path';
 
@@ -26,18 +34,18 @@ interface FileTailDef extends LineSourceDef {
 
 const CLOSE_SETTLE_MS = 10_000;
 const CHECKPOINT_INTERVAL_MS = 1000;
-let instances = 0;
 
 export default function register(RED: NodeAPI): void {
-  watchStops(RED);
+  const runtime = runtimeOf(RED);
   serveAllowedPaths(RED);
 
   function FileTailNode(this: Node, def: FileTailDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const leave = runtime.join();
     const status = new ThrottledStatus(node);
     const { output, ...baseOptions } = readLineOptions(def, new SettingsReader(RED, node));
-    const out = lineOutput(RED, def, output, 0);
+    const out = lineOutput(runtime.batchSizes, def, output, 0);
     const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
     const configured = readTyped(RED, node, def.path, def.pathType, 'str');
     const policy = pathPolicy(RED);
@@ -63,7 +71,7 @@ export default function register(RED: NodeAPI): void {
         // Node-RED is taking the nodes after this one out of the flow: sent
         // now, these lines could be lost. Not sent, they are not committed,
         // and the next start reads them again.
-        deliveryLedger.abandon(ticket);
+        settleTicket(runtime.ledger, ticket, 'abandoned');
         return;
       }
       lineCount += chunk.lines.length;
@@ -120,7 +128,8 @@ export default function register(RED: NodeAPI): void {
         path: filePath,
         // The path as given is allowed: what it leads to, and every file opened, is checked as it is opened.
         admit: policy.limited ? (file, opened) => policy.admits(file, opened) : undefined,
-        sourceId: `${node.id}#${++instances}`,
+        sourceId: sourceName(node.id, runtime.nextInstance()),
+        ledger: runtime.ledger,
         resume: true,
         resumeFrom,
         checkpoints: { store, key: node.id, intervalMs: CHECKPOINT_INTERVAL_MS },
@@ -193,6 +202,7 @@ export default function register(RED: NodeAPI): void {
       void stopped.catch(() => undefined).finally(() => {
         status.clear();
         done();
+        leave();
       });
     });
 
@@ -209,7 +219,7 @@ export default function register(RED: NodeAPI): void {
       obeySwitch();
     });
 
-    const stopWatching = rewindWhenBatchersRestart(RED, def, {
+    const stopWatching = rewindWhenBatchersRestart(RED, runtime.stops, def, {
       pause: () => session?.pause(),
       rewind: () =>
         serially(async () => {
@@ -226,7 +236,7 @@ export default function register(RED: NodeAPI): void {
     });
 
     // The log ingest sidebar asks for the session's snapshot while it is open.
-    sourceRegistry.addSource(node, def, () => {
+    runtime.sources.addSource(node, def, () => {
       if (session) {
         const file = session.snapshot();
         return { state: file.state, files: [file] };

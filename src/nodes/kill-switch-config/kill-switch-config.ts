@@ -8,7 +8,7 @@
 import type { NodeAPI, NodeDef } from '../shared/red';
 import { SettingsReader } from '../shared/config';
 import { openOwnSwitch, serveAdminEndpoints, type SwitchCarrier } from '../shared/kill-switch';
-import { sourceRegistry } from '../shared/source-registry';
+import { runtimeOf } from '../shared/runtime';
 
 interface KillSwitchConfigDef extends NodeDef {
   initial?: string;
@@ -21,7 +21,7 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const initial = new SettingsReader(RED, this).option('initial', def.initial, ['released', 'engaged'] as const, 'released');
     this.logIngestSwitch = openOwnSwitch(RED, this, initial);
-    sourceRegistry.addSwitch(this, def, this.logIngestSwitch);
+    runtimeOf(RED).sources.addSwitch(this, def, this.logIngestSwitch);
   }
 
   RED.nodes.registerType('kill-switch-config', KillSwitchConfigNode as (this: SwitchCarrier, def: never) => void);

@@ -10,10 +10,9 @@
 import type { NodeAPI, NodeDef, NodeMessage, DoneFn, SendFn } from '../shared/red';
 import { SettingsReader, compactCount, numberOr } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { findSwitch, handover, openOwnSwitch, serveAdminEndpoints, switchInfo, type SwitchCarrier } from '../shared/kill-switch';
-import type { SwitchChange } from '../../lib/kill-switch';
-import { printable } from '../../lib/printable-text';
-import { sourceRegistry } from '../shared/source-registry';
+import { findSwitch, openOwnSwitch, serveAdminEndpoints, switchInfo, type SwitchCarrier } from '../shared/kill-switch';
+import { printable, type SwitchChange } from '../../lib/index';
+import { runtimeOf } from '../shared/runtime';
 
 interface KillSwitchDef extends NodeDef {
   killSwitch?: string;
@@ -62,7 +61,7 @@ export default function register(RED: NodeAPI): void {
     const killSwitch = sharedId ? findSwitch(RED, sharedId) : openOwnSwitch(RED, node, settings.option('initial', def.initial, ['released', 'engaged'] as const, 'released'));
     node.logIngestSwitch = killSwitch;
     // A switch of its own is listed in the log ingest sidebar (a shared one is, by its config node).
-    if (!sharedId && killSwitch) sourceRegistry.addSwitch(node, def, killSwitch);
+    if (!sharedId && killSwitch) runtimeOf(RED).sources.addSwitch(node, def, killSwitch);
     const missing = RED._('kill-switch.errors.noKillSwitch', { id: sharedId });
     if (!killSwitch) node.error(missing);
     /** A switch that cannot be found holds everything (fail closed). */
@@ -140,7 +139,7 @@ export default function register(RED: NodeAPI): void {
     }
 
     // Messages the previous instance held when it was redeployed.
-    for (const msg of handover.take<NodeMessage[]>(node.id) ?? []) {
+    for (const msg of runtimeOf(RED).handover.take<NodeMessage[]>(node.id) ?? []) {
       if (engaged()) hold({ msg });
       else pass({ msg });
     }
@@ -183,7 +182,7 @@ export default function register(RED: NodeAPI): void {
       if (held.length > 0) {
         // The next instance sends them on release; a removed node has none.
         if (removed) node.warn(RED._('kill-switch.warnings.droppedOnRemove', { count: held.length }));
-        else handover.put(node.id, held.map((entry) => entry.msg));
+        else runtimeOf(RED).handover.put(node.id, held.map((entry) => entry.msg));
       }
       status.clear();
       done();

@@ -2,17 +2,16 @@
  * The micro-batch node: messages in, arrays of records out. Batching itself
  * is the engine's (src/lib/micro-batcher); this adapter maps messages to
  * records, calls done() when a message's records have left, and settles
- * the delivery tickets of file-tail nodes wired before it.
+ * the delivery tickets of file-tail nodes wired before it (see
+ * src/lib/ingest-ticket).
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus, DoneFn } from '../shared/red';
 import { SettingsReader, checkNumber, compactCount, numberOr, readTyped, type NumberRule } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import type { AddOptions, Batch, BatchSettler } from '../../lib/micro-batcher';
-import { asTicket, deliveryLedger } from '../../lib/delivery-ledger';
-import { isStopping, watchStops } from '../shared/stop-plan';
-import { sendWatched } from '../shared/delivery-watch';
-import { followKillSwitch, handover } from '../shared/kill-switch';
+import { readTicket, settleTicket, sourceNodeId, type Batch, type BatchSettler, type RecordGroup, type SettleOutcome, type Ticket } from '../../lib/index';
+import { followKillSwitch } from '../shared/kill-switch';
 import { SwitchedBatcher, type KeptRecords } from '../shared/switched-batcher';
+import { runtimeOf } from '../shared/runtime';
 
 interface MicroBatchDef extends NodeDef {
   interval?: number | string;
@@ -26,12 +25,46 @@ interface MicroBatchDef extends NodeDef {
   killSwitch?: string;
 }
 
-export default function register(RED: NodeAPI): void {
-  watchStops(RED);
+/** What the messages of one node share, for their receipts. */
+interface ReceiptDesk {
+  settle(ticket: Ticket, outcome: SettleOutcome): void;
+  replayable(source: string): boolean;
+}
 
-  function MicroBatchNode(this: Node & { logIngestBatchSize?: number }, def: MicroBatchDef): void {
+/**
+ * One message's records in the batcher: calls the message's done() and
+ * settles its ticket once they have left. One object per message, its
+ * methods on the prototype (no options object or closure per message).
+ */
+class MessageReceipt implements RecordGroup {
+  remaining = 1;
+  abandoned = false;
+
+  constructor(
+    private readonly desk: ReceiptDesk,
+    private readonly done: DoneFn,
+    private readonly ticket: Ticket | undefined,
+  ) {}
+
+  onSettled(outcome: SettleOutcome): void {
+    if (this.ticket !== undefined) this.desk.settle(this.ticket, outcome);
+    this.done();
+  }
+
+  /** A stopping file-tail reads its unsent lines again when it restarts. */
+  replayable(): boolean {
+    return this.ticket !== undefined && this.desk.replayable(this.ticket.source);
+  }
+}
+
+export default function register(RED: NodeAPI): void {
+  const runtime = runtimeOf(RED);
+  const { ledger, stops, receipts, handover } = runtime;
+
+  function MicroBatchNode(this: Node, def: MicroBatchDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const leave = runtime.join();
     const status = new ThrottledStatus(node);
     const settings = new SettingsReader(RED, node);
     /**
@@ -50,8 +83,8 @@ export default function register(RED: NodeAPI): void {
     const maxSize = setting('maxSize', { fallback: 10_000, min: 1, integer: true });
     const keepArrays = def.keepArrays === true;
     const maxBuffered = numberOr(RED.settings.nodeMessageBufferMaxLength, 0);
-    // Sources wired to this node size their credit from it (see file-tail).
-    node.logIngestBatchSize = maxSize;
+    // Sources wired to this node size their credit from it (see line-output).
+    runtime.batchSizes.set(node.id, maxSize);
 
     const batcher = new SwitchedBatcher<unknown>(
       {
@@ -73,7 +106,7 @@ export default function register(RED: NodeAPI): void {
         batch: { count: batch.count, bytes: batch.bytes, reason: batch.reason, start: batch.start, end: batch.end, seq: batch.seq },
       };
       if (batch.topic !== undefined) msg.topic = batch.topic;
-      sendWatched(RED, msg, (m) => node.send(m), (arrived) => settle(!arrived));
+      receipts.send(msg, (m) => node.send(m), (arrived) => settle(!arrived));
       showStatus();
       return 'deferred';
     }
@@ -97,22 +130,10 @@ export default function register(RED: NodeAPI): void {
     });
     for (const kept of handover.take<KeptRecords<unknown>[]>(node.id) ?? []) batcher.add(kept.records, { topic: kept.topic });
 
-    /**
-     * A stopping file-tail reads unsent lines again when it restarts. One
-     * function per source (the "line" output sends a message per line, all
-     * from the same few sources), not one per message.
-     */
-    const replayables = new Map<string, () => boolean>();
-    function replayableFrom(source: string): () => boolean {
-      let replayable = replayables.get(source);
-      if (!replayable) {
-        if (replayables.size >= 1000) replayables.clear(); // sources come and go with redeploys
-        const nodeId = sourceNodeId(source);
-        replayable = () => source === stoppingSource || isStopping(nodeId);
-        replayables.set(source, replayable);
-      }
-      return replayable;
-    }
+    const desk: ReceiptDesk = {
+      settle: (ticket, outcome) => settleTicket(ledger, ticket, outcome === 'abandoned' ? 'abandoned' : 'delivered'),
+      replayable: (source) => source === stoppingSource || stops.isStopping(sourceNodeId(source)),
+    };
 
     node.on('input', (msg: NodeMessage, _send, done: DoneFn) => {
       if (msg.reset !== undefined) {
@@ -127,23 +148,17 @@ export default function register(RED: NodeAPI): void {
         done();
         return;
       }
-      const ticket = asTicket(msg._ingest);
+      const receipt = new MessageReceipt(desk, done, readTicket(msg._ingest));
+      const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
       const file = msg.file as { offset?: unknown; end?: unknown } | undefined;
-      const knownBytes = file && typeof file.offset === 'number' && typeof file.end === 'number' ? file.end - file.offset : undefined;
-      const options: AddOptions = {
-        topic: typeof msg.topic === 'string' ? msg.topic : undefined,
-        bytes: knownBytes,
-        replayable: ticket ? replayableFrom(ticket.source) : undefined,
-        onSettled: ticket
-          ? (outcome) => {
-              if (outcome === 'abandoned') deliveryLedger.abandon(ticket);
-              else deliveryLedger.settle(ticket);
-              done();
-            }
-          : () => done(),
-      };
-      if (Array.isArray(msg.payload) && !keepArrays) batcher.add(msg.payload as unknown[], options);
-      else batcher.addOne(msg.payload, options);
+      const knownBytes = file !== undefined && typeof file.offset === 'number' && typeof file.end === 'number' ? file.end - file.offset : undefined;
+      const payload = msg.payload;
+      if (Array.isArray(payload) && !keepArrays) {
+        receipt.remaining = payload.length;
+        batcher.addGroup(payload as unknown[], receipt, topic, knownBytes);
+      } else {
+        batcher.addOneIn(payload, receipt, topic, knownBytes);
+      }
       if (maxBuffered > 0 && batcher.pending >= maxBuffered) batcher.flush('size');
       showStatus();
     });
@@ -157,14 +172,14 @@ export default function register(RED: NodeAPI): void {
      */
     function sendPending(reason: 'flush' | 'close'): void {
       // Nor is anything sent while the kill switch is engaged.
-      if (batcher.engaged || wiredTo.some(isStopping)) batcher.abandonReplayable();
+      if (batcher.engaged || wiredTo.some((id) => stops.isStopping(id))) batcher.abandonReplayable();
       batcher.flush(reason);
     }
 
     // A file-tail that stops waits for its lines to leave: send them now.
     // (While the kill switch holds them, they are left to it: it reads them again.)
     let stoppingSource: string | undefined;
-    const stopListening = deliveryLedger.onFlushRequest((source) => {
+    const stopListening = ledger.onFlushRequest((source) => {
       stoppingSource = source;
       sendPending('flush');
       stoppingSource = undefined;
@@ -180,15 +195,11 @@ export default function register(RED: NodeAPI): void {
       }
       batcher.stop();
       status.clear();
+      runtime.batchSizes.delete(node.id);
       done();
+      leave();
     });
   }
 
   RED.nodes.registerType('micro-batch', MicroBatchNode as (this: Node, def: never) => void);
-}
-
-/** The node id in a ticket's source ("<node id>#<instance>"). */
-function sourceNodeId(source: string): string {
-  const hash = source.lastIndexOf('#');
-  return hash < 0 ? source : source.slice(0, hash);
 }

@@ -6,7 +6,8 @@
  * `GET /log-ingest/allowed-paths` (permission `log-ingest.read`).
  */
 import * as path from 'node:path';
-import { PathPolicy, readAllowedPaths } from '../../lib/path-policy';
+import { PathPolicy, readAllowedPaths } from '../../lib/index';
+import { runtimeOf } from './runtime';
 import type { AdminHandler, Node, NodeAPI } from './red';
 import type { ThrottledStatus } from './status';
 
@@ -40,17 +41,14 @@ function allowedPathsSetting(RED: NodeAPI): unknown {
   return (logIngest as Record<string, unknown>).allowedPaths;
 }
 
-/** The malformed settings already warned about: once per process, not once per node. */
-const warned = new Set<string>();
-
 /**
  * The allow-list from settings.js. A malformed setting (not a list of
  * paths) lets nothing be read, and is warned about once in the log.
  */
 export function pathPolicy(RED: NodeAPI): PathPolicy {
   const setting = readAllowedPaths(allowedPathsSetting(RED));
-  if (setting.kind === 'invalid' && !warned.has(setting.problem)) {
-    warned.add(setting.problem);
+  // A malformed setting is warned about once per runtime, not once per node.
+  if (setting.kind === 'invalid' && runtimeOf(RED).firstWarning(`allowedPaths:${setting.problem}`)) {
     RED.log.warn(`[log-ingest] logIngest.allowedPaths in settings.js is invalid (${setting.problem}): it must be a list of folders or globs. Until it is fixed, file-tail and dir-watch read nothing.`);
   }
   return new PathPolicy(setting, workingDirectory(RED));
@@ -68,25 +66,20 @@ export function refusePath(RED: NodeAPI, node: Node, status: ThrottledStatus, ty
   node.error(RED._(`${type}.errors.notAllowed`, { path: file, allowed: allowedText(RED, type, policy) }));
 }
 
-/** Admin apps the endpoint is already on. */
-const servedApps = new WeakSet<object>();
-/** The runtime API of the latest registration: its settings are the ones in force. */
-let latestRED: NodeAPI | undefined;
-
 /**
  * Serves the list to the editor, which shows it beside the path field:
  * `{ limited, invalid, paths, base }`, and with `?path=` whether that path
  * (by its name: the editor cannot know where symlinks lead) is allowed.
  */
 export function serveAllowedPaths(RED: NodeAPI): void {
-  latestRED = RED;
+  const runtime = runtimeOf(RED);
+  runtime.latestApi = RED;
   const app = RED.httpAdmin;
-  if (!app || servedApps.has(app)) return;
-  servedApps.add(app);
+  if (!app || !runtime.firstServing('allowed-paths', app)) return;
   const allowAll: AdminHandler = (_req, _res, next) => next();
   const permission = RED.auth?.needsPermission(READ_PERMISSION) ?? allowAll;
   app.get(ALLOWED_PATHS_PATH, permission, (req, res) => {
-    const policy = pathPolicy(latestRED ?? RED);
+    const policy = pathPolicy(runtime.latestApi ?? RED);
     const asked = req.query?.path;
     res.json({
       limited: policy.limited,

@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI } from './red';
-import { MAX_TIMER_MS, clampDelay } from '../../lib/durations';
+import { MAX_TIMER_MS, clampDelay } from '../../lib/index';
 
 /** A number from config, or the default when empty or not a number. */
 export function numberOr(value: unknown, fallback: number): number {

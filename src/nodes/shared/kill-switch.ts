@@ -8,7 +8,8 @@
  * node set has its own message namespace.
  */
 import * as path from 'node:path';
-import { killSwitches, type KillSwitch, type SwitchChange, type SwitchState } from '../../lib/kill-switch';
+import type { KillSwitch, SwitchChange, SwitchState } from '../../lib/index';
+import { runtimeOf } from './runtime';
 import { oneOf, stateDir } from './config';
 import type { AdminRequest, AdminResponse, Node, NodeAPI } from './red';
 
@@ -28,7 +29,7 @@ export function switchDir(RED: NodeAPI): string {
  */
 export function openOwnSwitch(RED: NodeAPI, node: Node, initial: unknown): KillSwitch {
   const prefix = node.type;
-  const { killSwitch, created } = killSwitches.open(node.id, switchDir(RED), oneOf<SwitchState>(initial, ['released', 'engaged'], 'released'));
+  const { killSwitch, created } = runtimeOf(RED).switches.open(node.id, switchDir(RED), oneOf<SwitchState>(initial, ['released', 'engaged'], 'released'));
   const saveError = (err: unknown) =>
     node.error(RED._(`${prefix}.log.saveFailed`, { file: killSwitch.file, message: err instanceof Error ? err.message : String(err) }));
   if (created) {
@@ -98,23 +99,6 @@ function stateLabel(RED: NodeAPI, prefix: string, state: SwitchState): string {
   return RED._(`${prefix}.state.${state}`);
 }
 
-/**
- * What a node holds for its next instance across a redeploy, by node id:
- * records a held batch or gate could not send while the switch was engaged.
- */
-const handovers = new Map<string, unknown>();
-
-export const handover = {
-  put(id: string, value: unknown): void {
-    handovers.set(id, value);
-  },
-  take<T>(id: string): T | undefined {
-    const value = handovers.get(id) as T | undefined;
-    handovers.delete(id);
-    return value;
-  },
-};
-
 /** The switch's state as the admin API and the status output report it. */
 export function switchInfo(killSwitch: KillSwitch, withHistory = false): Record<string, unknown> {
   const last = killSwitch.last;
@@ -159,9 +143,6 @@ export function refuseUnlessJsonObject(req: AdminRequest): { status: 400 | 415; 
   return undefined;
 }
 
-/** Admin apps the endpoints are already on (each node module tries once). */
-const servedApps = new WeakSet<object>();
-
 /**
  * `POST /kill-switch/:id` (permission `kill-switch.write`), a JSON object
  * body `{action: "engage"|"release"|"toggle", reason?}` (no action: toggle,
@@ -172,8 +153,7 @@ const servedApps = new WeakSet<object>();
  */
 export function serveAdminEndpoints(RED: NodeAPI): void {
   const app = RED.httpAdmin;
-  if (!app || servedApps.has(app)) return;
-  servedApps.add(app);
+  if (!app || !runtimeOf(RED).firstServing('kill-switch', app)) return;
   const permission = (name: string) =>
     RED.auth?.needsPermission(name) ?? ((_req: AdminRequest, _res: AdminResponse, next: (err?: unknown) => void) => next());
 

@@ -5,10 +5,7 @@
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from './red';
 import type { SettingsReader } from './config';
-import type { LineChunk, SplitterSettings } from '../../lib/file-reader';
-import type { Ticket } from '../../lib/delivery-ledger';
-import type { FollowerNotice } from '../../lib/file-follower';
-import type { CheckpointProblem } from '../../lib/checkpoint-store';
+import type { CheckpointProblem, FollowerNotice, LineChunk, SplitterSettings, Ticket } from '../../lib/index';
 
 export type Output = 'line' | 'lines';
 
@@ -50,11 +47,6 @@ export function readLineOptions(def: LineSourceDef, settings: SettingsReader): S
   };
 }
 
-/** What a micro-batch node tells sources wired to it (see micro-batch.ts). */
-interface BatcherNode extends Node {
-  logIngestBatchSize?: number;
-}
-
 /** Lines in flight to batchers before reading waits, at the least. */
 const MIN_CREDIT_LINES = 20_000;
 
@@ -65,7 +57,7 @@ export interface FileCounts {
 }
 
 export interface LineOutput {
-  /** The messages for a chunk of lines, all carrying its ticket. */
+  /** The messages for a chunk of lines, all carrying its ticket in `_ingest` (see src/lib/ingest-ticket). */
   messages(chunk: LineChunk, ticket: Ticket, counts?: FileCounts): NodeMessage[];
   /** Acknowledgements a chunk's messages will get (micro-batch nodes wired after this one). */
   acksPerChunk(chunk: LineChunk): number;
@@ -73,16 +65,19 @@ export interface LineOutput {
   creditLines(): number;
 }
 
-export function lineOutput(RED: NodeAPI, def: NodeDef, output: Output, port = 0): LineOutput {
+/**
+ * The lines output of a source node. `batchSizes`: the running micro-batch
+ * nodes by id, with their batch size (see runtime.ts).
+ */
+export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef, output: Output, port = 0): LineOutput {
   let downstream: { batchers: number; credit: number } | undefined;
 
   /** Resolved on first use: when the node starts, those after it may not exist yet. */
   function batchers(): { batchers: number; credit: number } {
     if (downstream) return downstream;
-    const targets = (def.wires?.[port] ?? []).map((id) => RED.nodes.getNode(id) as BatcherNode | null);
-    const found = targets.filter((t): t is BatcherNode => t?.type === 'micro-batch');
-    const largest = Math.max(0, ...found.map((b) => b.logIngestBatchSize ?? 0));
-    downstream = { batchers: found.length, credit: found.length > 0 ? Math.max(MIN_CREDIT_LINES, 2 * largest) : Infinity };
+    const sizes = (def.wires?.[port] ?? []).flatMap((id) => batchSizes.get(id) ?? []);
+    const largest = Math.max(0, ...sizes);
+    downstream = { batchers: sizes.length, credit: sizes.length > 0 ? Math.max(MIN_CREDIT_LINES, 2 * largest) : Infinity };
     return downstream;
   }
 

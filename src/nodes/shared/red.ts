@@ -66,7 +66,10 @@ export interface NodeAPI {
     getNode(id: string): Node | null;
   };
   settings: Record<string, unknown> & { userDir?: string };
-  events?: { on(event: string, listener: (payload: never) => void): void };
+  events?: {
+    on(event: string, listener: (payload: never) => void): void;
+    removeListener(event: string, listener: (payload: never) => void): void;
+  };
   hooks?: { add(name: string, hook: (event: never) => void): void; remove(name: string): void };
   _: (key: string, substitutions?: Record<string, unknown>) => string;
   util: {

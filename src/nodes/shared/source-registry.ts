@@ -1,14 +1,13 @@
 /**
- * The running sources (file-tail, dir-watch) and kill switches of this
- * process, for the editor's log ingest sidebar (src/plugins/log-ingest-sidebar).
+ * The running sources (file-tail, dir-watch) and kill switches of one
+ * Node-RED runtime (see runtime.ts), for the editor's log ingest sidebar
+ * (src/plugins/log-ingest-sidebar).
  *
  * Nodes register when they are created and are gone when they close. A
  * listing asks each source for its engine's snapshot at that moment: nothing
  * is collected or sent while nobody looks.
  */
-import { type FileSnapshot, type LastError, lastErrorAt } from '../../lib/file-snapshot';
-import type { KillSwitch } from '../../lib/kill-switch';
-import { RateMeter } from '../../lib/rate-meter';
+import { RateMeter, lastErrorAt, type FileSnapshot, type KillSwitch, type LastError } from '../../lib/index';
 import type { Node, NodeDef } from './red';
 
 /** What a source reports when listed. */
@@ -79,11 +78,6 @@ interface RegisteredSwitch extends Registered {
 /** Files listed per source: a folder of thousands stays one readable answer. */
 export const MAX_FILES_PER_SOURCE = 200;
 
-const sources = new Map<string, RegisteredSource>();
-const switches = new Map<string, RegisteredSwitch>();
-/** Rate meters by source id and path; dropped with their source or file. */
-let meters = new Map<string, RateMeter>();
-
 function describe(node: Node, def: NodeDef): Registered {
   return { id: node.id, type: node.type, name: def.name ?? '', z: def.z };
 }
@@ -97,22 +91,28 @@ function keep<T>(map: Map<string, T>, node: Node, entry: T): void {
   });
 }
 
-export const sourceRegistry = {
+export class SourceRegistry {
+  private readonly sources = new Map<string, RegisteredSource>();
+  private readonly switches = new Map<string, RegisteredSwitch>();
+  /** Rate meters by source id and path; dropped with their source or file. */
+  private meters = new Map<string, RateMeter>();
+
   /** Lists a source node until it closes; `view` is called on each listing. */
   addSource(node: Node, def: NodeDef & { killSwitch?: unknown }, view: () => SourceView): void {
     const killSwitch = typeof def.killSwitch === 'string' && def.killSwitch !== '' ? def.killSwitch : undefined;
-    keep(sources, node, { ...describe(node, def), killSwitch, view });
-  },
+    keep(this.sources, node, { ...describe(node, def), killSwitch, view });
+  }
 
   /** Lists a switch a node owns (kill-switch-config, or a kill-switch node's own) until the node closes. */
   addSwitch(node: Node, def: NodeDef, killSwitch: KillSwitch): void {
-    keep(switches, node, { ...describe(node, def), killSwitch });
-  },
+    keep(this.switches, node, { ...describe(node, def), killSwitch });
+  }
 
   listing(now = Date.now(), maxFiles = MAX_FILES_PER_SOURCE): Listing {
+    const meters = this.meters;
     const used = new Map<string, RateMeter>();
     const sourceRows: SourceRow[] = [];
-    for (const source of sources.values()) {
+    for (const source of this.sources.values()) {
       let view: SourceView;
       try {
         view = source.view();
@@ -141,8 +141,8 @@ export const sourceRegistry = {
         moreFiles: Math.max(0, files.length - maxFiles),
       });
     }
-    meters = used;
-    const switchRows = [...switches.values()].map((entry): SwitchRow => {
+    this.meters = used;
+    const switchRows = [...this.switches.values()].map((entry): SwitchRow => {
       const last = entry.killSwitch.last;
       return {
         id: entry.id,
@@ -159,5 +159,5 @@ export const sourceRegistry = {
     });
     const byName = (a: Registered, b: Registered) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
     return { at: new Date(now).toISOString(), sources: sourceRows.sort(byName), switches: switchRows.sort(byName) };
-  },
-};
+  }
+}

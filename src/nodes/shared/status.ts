@@ -21,8 +21,13 @@ export class ThrottledStatus {
    * status with RED._ costs more than sending a message).
    */
   show(status: NodeStatus | (() => NodeStatus)): void {
+    // An update already due: no clock read (this runs once per message).
+    if (this.timer) {
+      this.pending = status;
+      return;
+    }
     const now = Date.now();
-    if (now - this.last >= this.intervalMs && !this.timer) {
+    if (now - this.last >= this.intervalMs) {
       this.apply(status, now);
       return;
     }

@@ -8,7 +8,15 @@
  * whose source can read them again (a stopping file-tail) can all be handed
  * back to it by `abandonReplayable`.
  */
-import { MicroBatcher, type AddOptions, type Batch, type BatcherOptions, type BatchSettler, type Clock, type FlushReason } from '../../lib/micro-batcher';
+import { MicroBatcher, type AddOptions, type Batch, type BatcherOptions, type BatchSettler, type Clock, type FlushReason, type RecordGroup, groupOf } from '../../lib/index';
+
+/** Records kept aside while engaged, as they came. */
+interface Kept<T> {
+  items: readonly T[];
+  group: RecordGroup;
+  topic: string | undefined;
+  bytes: number | undefined;
+}
 
 /** Records handed from a closing instance to the next one. */
 export interface KeptRecords<T> {
@@ -18,7 +26,7 @@ export interface KeptRecords<T> {
 
 export class SwitchedBatcher<T> {
   private readonly batcher: MicroBatcher<T>;
-  private waiting: { items: readonly T[]; options: AddOptions }[] = [];
+  private waiting: Kept<T>[] = [];
   private waitingRecords = 0;
   private held = false;
   /** Set while `takeAll` empties the batcher: batches go here, not out. */
@@ -50,22 +58,32 @@ export class SwitchedBatcher<T> {
   }
 
   add(items: readonly T[], options: AddOptions = {}): void {
+    this.addGroup(items, groupOf(items.length, options), options.topic, options.bytes);
+  }
+
+  /** Records as `group` (see MicroBatcher.addGroup). */
+  addGroup(items: readonly T[], group: RecordGroup, topic: string | undefined, bytes: number | undefined): void {
     if (!this.held) {
-      this.batcher.add(items, options);
+      this.batcher.addGroup(items, group, topic, bytes);
       return;
     }
     if (items.length === 0) {
-      options.onSettled?.('sent');
+      group.onSettled?.('sent');
       return;
     }
-    this.waiting.push({ items, options });
+    this.waiting.push({ items, group, topic, bytes });
     this.waitingRecords += items.length;
   }
 
   /** One record, as `add([record], options)`, without the array while not engaged. */
   addOne(item: T, options: AddOptions = {}): void {
-    if (!this.held) this.batcher.addOne(item, options);
-    else this.add([item], options);
+    this.addOneIn(item, groupOf(1, options), options.topic, options.bytes);
+  }
+
+  /** One record as `group` (see MicroBatcher.addOneIn). */
+  addOneIn(item: T, group: RecordGroup, topic: string | undefined, bytes: number | undefined): void {
+    if (!this.held) this.batcher.addOneIn(item, group, topic, bytes);
+    else this.addGroup([item], group, topic, bytes);
   }
 
   /** Sends the open batch now; while engaged, sends nothing. */
@@ -77,9 +95,9 @@ export class SwitchedBatcher<T> {
   discard(): number {
     const waiting = this.takeWaiting();
     let dropped = this.batcher.discard();
-    for (const { items, options } of waiting) {
+    for (const { items, group } of waiting) {
       dropped += items.length;
-      options.onSettled?.('discarded');
+      group.onSettled?.('discarded');
     }
     return dropped;
   }
@@ -89,10 +107,10 @@ export class SwitchedBatcher<T> {
     let abandoned = this.batcher.abandonReplayable();
     const kept: typeof this.waiting = [];
     for (const entry of this.waiting) {
-      if (entry.options.replayable?.()) {
+      if (entry.group.replayable?.()) {
         abandoned += entry.items.length;
         this.waitingRecords -= entry.items.length;
-        entry.options.onSettled?.('abandoned');
+        entry.group.onSettled?.('abandoned');
       } else {
         kept.push(entry);
       }
@@ -116,7 +134,7 @@ export class SwitchedBatcher<T> {
     if (!this.held) return;
     this.held = false;
     this.batcher.release();
-    for (const { items, options } of this.takeWaiting()) this.batcher.add(items, options);
+    for (const { items, group, topic, bytes } of this.takeWaiting()) this.batcher.addGroup(items, group, topic, bytes);
   }
 
   /**
@@ -134,14 +152,14 @@ export class SwitchedBatcher<T> {
       this.taking = undefined;
       if (this.held) this.batcher.hold();
     }
-    for (const { items, options } of this.takeWaiting()) {
-      taken.push({ records: items.slice(), topic: options.topic });
-      options.onSettled?.('sent');
+    for (const { items, group, topic } of this.takeWaiting()) {
+      taken.push({ records: items.slice(), topic });
+      group.onSettled?.('sent');
     }
     return taken;
   }
 
-  private takeWaiting(): { items: readonly T[]; options: AddOptions }[] {
+  private takeWaiting(): Kept<T>[] {
     const waiting = this.waiting;
     this.waiting = [];
     this.waitingRecords = 0;

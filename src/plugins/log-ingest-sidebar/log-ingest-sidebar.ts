@@ -7,27 +7,24 @@
  * The listing is made when asked for: nothing runs while no editor looks.
  */
 import type { AdminHandler, NodeAPI } from '../../nodes/shared/red';
-import { sourceRegistry } from '../../nodes/shared/source-registry';
+import { runtimeOf } from '../../nodes/shared/runtime';
 
 export const PLUGIN_ID = 'log-ingest-sidebar';
 export const SOURCES_PATH = '/log-ingest/sources';
 export const READ_PERMISSION = 'log-ingest.read';
 
-interface PluginAPI extends Pick<NodeAPI, 'httpAdmin' | 'auth'> {
+interface PluginAPI extends Pick<NodeAPI, 'httpAdmin' | 'auth' | 'events'> {
   plugins: { registerPlugin(id: string, definition: Record<string, unknown>): void };
 }
-
-/** Admin apps the endpoint is already on. */
-const servedApps = new WeakSet<object>();
 
 export default function register(RED: PluginAPI): void {
   RED.plugins.registerPlugin(PLUGIN_ID, { type: 'log-ingest-sidebar' });
   const app = RED.httpAdmin;
-  if (!app || servedApps.has(app)) return;
-  servedApps.add(app);
+  const runtime = runtimeOf(RED);
+  if (!app || !runtime.firstServing('log-ingest-sidebar', app)) return;
   const allowAll: AdminHandler = (_req, _res, next) => next();
   const permission = RED.auth?.needsPermission(READ_PERMISSION) ?? allowAll;
   app.get(SOURCES_PATH, permission, (_req, res) => {
-    res.json(sourceRegistry.listing());
+    res.json(runtime.sources.listing());
   });
 }

@@ -1,0 +1,39 @@
+/**
+ * The engine's front door: everything the Node-RED nodes use of src/lib,
+ * and nothing else. The modules behind it do not know Node-RED.
+ *
+ * Reading files: DirectoryTail (a folder) and TailSession (one file) follow
+ * files and hand over chunks of lines with a delivery ticket each.
+ * Delivering: ingest-ticket is the ticket protocol between sources and
+ * batchers; DeliveryLedger finds a source's tracker by ticket; MicroBatcher
+ * makes batches. docs/ARCHITECTURE.md has the whole map.
+ */
+export { DirectoryTail, type FileEvent } from './directory-tail';
+export type { DiscoveryMode } from './discovery';
+export { TailSession, type TailSessionOptions } from './tail-session';
+export type { FollowerError, FollowerNotice, FollowerState, ResumePoint } from './file-follower';
+export type { LineChunk, SplitterSettings } from './file-reader';
+export { CheckpointStore, type CheckpointProblem } from './checkpoint-store';
+export { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
+
+export { sourceName, sourceNodeId, readTicket, settleTicket, TICKET_PROPERTY, type Ticket, type TicketOutcome } from './ingest-ticket';
+export { DeliveryLedger } from './delivery-ledger';
+export {
+  MicroBatcher,
+  groupOf,
+  type AddOptions,
+  type Batch,
+  type BatcherOptions,
+  type BatchSettler,
+  type Clock,
+  type FlushReason,
+  type RecordGroup,
+  type SettleOutcome,
+} from './micro-batcher';
+
+export { KillSwitch, KillSwitchRegistry, type SwitchChange, type SwitchState } from './kill-switch';
+export { PathPolicy, readAllowedPaths } from './path-policy';
+export { MAX_TIMER_MS, clampDelay } from './durations';
+export { RateMeter } from './rate-meter';
+export { maxOpenFilesWithin, openFileLimit } from './open-file-limit';
+export { printable } from './printable-text';
