@@ -472,23 +472,29 @@ function nodeProblems(page, ids) {
  * sizes and draws only the active one. Boxes are the nodes' own rectangles
  * (x, y are centres; w, h as drawn); a wire is sampled along its SVG path.
  */
-function layoutProblems(page, ids) {
-  return page.evaluate((list) => {
-    const problems = [];
-    const nodes = list.map((id) => RED.nodes.node(id)).filter((n) => n && n.z && typeof n.x === 'number');
-    const active = RED.workspaces.active();
-    const label = (n) => `${n.type}${n.name ? ` "${n.name}"` : ''}`;
-    for (const z of [...new Set(nodes.map((n) => n.z))]) {
-      if (RED.workspaces.active() !== z) RED.workspaces.show(z);
-      RED.view.redraw(true);
-      const here = nodes.filter((n) => n.z === z);
-      for (const n of here) if (!(n.w > 0 && n.h > 0)) problems.push(`${label(n)} is not drawn (no size)`);
+async function layoutProblems(page, ids) {
+  const workspaces = await page.evaluate((list) => [...new Set(list.map((id) => RED.nodes.node(id)).filter((n) => n && n.z && typeof n.x === 'number').map((n) => n.z))], ids);
+  const active = await page.evaluate(() => RED.workspaces.active());
+  const problems = [];
+  for (const z of workspaces) {
+    // Drawn once every node of the workspace has its element and its size.
+    await page.evaluate((wid) => RED.workspaces.active() !== wid && RED.workspaces.show(wid), z);
+    await page.waitForFunction(
+      ([wid, list]) =>
+        RED.workspaces.active() === wid &&
+        list.map((id) => RED.nodes.node(id)).filter((n) => n && n.z === wid && typeof n.x === 'number').every((n) => n.w > 0 && n.h > 0 && document.querySelector(`#red-ui-workspace-chart [id="${n.id}"]`)),
+      [z, ids],
+    );
+    problems.push(...(await page.evaluate(([wid, list]) => {
+      const found = [];
+      const here = list.map((id) => RED.nodes.node(id)).filter((n) => n && n.z === wid && typeof n.x === 'number');
+      const label = (n) => `${n.type}${n.name ? ` "${n.name}"` : ''}`;
       const box = (n) => ({ left: n.x - n.w / 2, right: n.x + n.w / 2, top: n.y - n.h / 2, bottom: n.y + n.h / 2 });
       for (const [i, a] of here.entries()) {
         for (const b of here.slice(i + 1)) {
           const p = box(a);
           const q = box(b);
-          if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) problems.push(`${label(a)} overlaps ${label(b)}`);
+          if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) found.push(`${label(a)} overlaps ${label(b)}`);
         }
       }
       // A wire's own ends sit on its nodes' ports; any other node box it crosses hides it.
@@ -505,12 +511,13 @@ function layoutProblems(page, ids) {
             if (inside(pt, box(n))) crossed.add(n);
           }
         }
-        for (const n of crossed) problems.push(`the wire ${label(link.source)} → ${label(link.target)} runs behind ${label(n)}`);
+        for (const n of crossed) found.push(`the wire ${label(link.source)} → ${label(link.target)} runs behind ${label(n)}`);
       }
-    }
-    if (active && RED.workspaces.active() !== active) RED.workspaces.show(active);
-    return problems;
-  }, ids);
+      return found;
+    }, [z, ids])));
+  }
+  if (active) await page.evaluate((wid) => RED.workspaces.active() !== wid && RED.workspaces.show(wid), active);
+  return problems;
 }
 
 /** Waits until a node's status label (on the active workspace) matches `re`; resolves with {text, cls}. */
