@@ -107,7 +107,17 @@ function build(root = ROOT) {
 
 module.exports = { plan, ICON_PREFIX };
 
-if (require.main === module) {
+/**
+ * `--prepare` is the `prepare` script: npm runs it on `npm install` in the
+ * checkout and when it installs the pack from git or a folder, which is where
+ * a build is needed there. npm runs it on `npm pack` and `npm publish` too,
+ * after `prepack` has built: it is not built twice.
+ */
+function builtByPrepack(argv, env) {
+  return argv.includes('--prepare') && ['pack', 'publish'].includes(env.npm_command);
+}
+
+if (require.main === module && !builtByPrepack(process.argv, process.env)) {
   try {
     build();
   } catch (err) {
