@@ -137,10 +137,11 @@ describe(`the package as published (npm pack) in a real Node-RED ${nodeRed.versi
     if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('holds the runtime only: dist/, examples/, README, LICENSE, CHANGELOG and package.json', async function () {
+  it('holds the runtime only: dist/ without source maps, examples/, README, LICENSE, CHANGELOG and package.json', async function () {
     const entries = await tarballEntries(tarball);
     const outside = entries.filter((e) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+|examples\/[^/]+\.json)$/.test(e));
     outside.should.eql([], 'files outside what the runtime needs');
+    entries.filter((e) => e.endsWith('.map')).should.eql([], 'source maps (they point at src/, which is not shipped)');
     entries.should.containDeep(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']);
     for (const file of [...Object.values(NODE_SETS), ...Object.values(PLUGINS)]) {
       entries.should.containEql(file);
