@@ -8,6 +8,7 @@ const path = require('path');
 const should = require('should');
 const { TailSession } = require('../../dist/lib/tail-session');
 const { CheckpointStore } = require('../../dist/lib/checkpoint-store');
+const { DeliveryLedger } = require('../../dist/lib/delivery-ledger');
 const { BASE_OPTIONS } = require('../support/follow-model');
 
 describe('TailSession start and stop', function () {
@@ -39,7 +40,7 @@ describe('TailSession start and stop', function () {
     store.save = async (key, checkpoint) => saves.push({ key, checkpoint });
     const emitted = [];
     session = new TailSession(
-      { ...BASE_OPTIONS, path: file, sourceId: 'tail-session-stopped-while-loading', resume: true, checkpoints: { store, key: 'tail', intervalMs: 10 } },
+      { ...BASE_OPTIONS, path: file, sourceId: 'tail-session-stopped-while-loading', resume: true, ledger: new DeliveryLedger(), checkpoints: { store, key: 'tail', intervalMs: 10 } },
       {
         emit: (chunk) => emitted.push(...chunk.lines),
         acksPerMessage: () => 0,

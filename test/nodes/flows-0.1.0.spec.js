@@ -10,7 +10,7 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule, serverPerTest } = require('../support/helper');
+const { helper, nodeModule, serverPerTest, forgetHandovers } = require('../support/helper');
 const { flows010, laterSettings, PACK_TYPES, IDS } = require('../support/flows-0.1.0');
 
 const modules = PACK_TYPES.map(nodeModule);
@@ -85,7 +85,7 @@ describe('flows saved with 0.1.0', function () {
   afterEach(async function () {
     const ids = [IDS.killSwitchConfig, IDS.sharedGate, IDS.ownGate];
     for (const id of ids) await helper.getNode(id)?.logIngestSwitch?.whenSaved().catch(() => undefined);
-    require(path.join(dist, 'nodes', 'shared', 'kill-switch')).handover.take(IDS.ownGate);
+    forgetHandovers([IDS.ownGate]);
     if (recorder) recorder.restore();
     recorder = null;
   });

@@ -11,22 +11,11 @@ const path = require('path');
 const v8 = require('v8');
 const vm = require('vm');
 const should = require('should');
-const { helper, nodeModule } = require('../support/helper');
+const { helper, nodeModule, forgetHandovers } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
 
 const modules = ['file-tail', 'micro-batch', 'kill-switch', 'kill-switch-config'].map(nodeModule);
 
-/**
- * What a node held when the flows stopped is for its next instance in this process,
- * not for the next test: forget it, in the copy of the pack loaded with this file and
- * in the one loaded last (a simulated restart loads the pack afresh).
- */
-const runtimeAtLoad = require('../../dist/nodes/shared/runtime');
-/** The handover of the runtime under test, in the copy of the pack `runtimeModule` belongs to. */
-const handoverIn = (runtimeModule) => runtimeModule.runtimeOf({ events: helper._events }).handover;
-function forgetHandovers(ids) {
-  for (const handover of [runtimeAtLoad, require('../../dist/nodes/shared/runtime')].map(handoverIn)) for (const id of ids) handover.take(id);
-}
 
 /** The least-squares slope of `ys` against 0, 1, 2, … */
 function trend(ys) {

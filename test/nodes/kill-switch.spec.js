@@ -5,24 +5,13 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath } = require('../support/helper');
+const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, forgetHandovers } = require('../support/helper');
 const { collector, nextCall, tempDir } = require('../support/collect');
 
 const killSwitch = nodeModule('kill-switch');
 const killSwitchConfig = nodeModule('kill-switch-config');
 const nodes = [killSwitch, killSwitchConfig];
 
-/**
- * What a node held when the flows stopped is for its next instance in this process,
- * not for the next test: forget it, in the copy of the pack loaded with this file and
- * in the one loaded last (a simulated restart loads the pack afresh).
- */
-const runtimeAtLoad = require('../../dist/nodes/shared/runtime');
-/** The handover of the runtime under test, in the copy of the pack `runtimeModule` belongs to. */
-const handoverIn = (runtimeModule) => runtimeModule.runtimeOf({ events: helper._events }).handover;
-function forgetHandovers(ids) {
-  for (const handover of [runtimeAtLoad, require('../../dist/nodes/shared/runtime')].map(handoverIn)) for (const id of ids) handover.take(id);
-}
 
 /** Node-RED's own permission check (the one adminAuth uses), from the Node-RED under test. */
 function hasPermission(scope, permission) {

@@ -73,4 +73,17 @@ function batchSizeOf(id) {
   return lastLoaded?.runtime.runtimeOf(lastLoaded.RED).batchSizes.get(id);
 }
 
-module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest, batchSizeOf };
+const runtimeAtLoad = require(path.join(dist, 'shared', 'runtime.js'));
+
+/**
+ * What kill switch nodes `ids` held when the flows stopped is for their next
+ * instance in this process, not for the next test: forgets it, in the copy of
+ * the pack loaded first and in the one loaded last (a simulated restart loads
+ * the pack afresh).
+ */
+function forgetHandovers(ids) {
+  const copies = new Set([runtimeAtLoad, require(path.join(dist, 'shared', 'runtime.js'))]);
+  for (const runtime of copies) for (const id of ids) runtime.runtimeOf({ events: helper._events }).handover.take(id);
+}
+
+module.exports = { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest, batchSizeOf, forgetHandovers };
