@@ -56,7 +56,8 @@ async function shootDemo({ out, nodesDir = [REPO_ROOT], nodeRedDir, nodeBin }) {
     await ed.clearOverlays(page);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     await page.screenshot({ path: out });
-    return page.evaluate(() => {
+    // Awaited here: the finally below closes the browser.
+    return await page.evaluate(() => {
       const tabs = [];
       RED.nodes.eachWorkspace((w) => tabs.push(w.label));
       return { tabs, debugMessages: document.querySelectorAll('.red-ui-debug-msg').length };
