@@ -326,8 +326,15 @@ async function importExample(page, moduleName, examplePath, track = []) {
   await page.click('#red-ui-header-button-sidemenu');
   await page.click('#menu-item-import');
   const tab = page.locator('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples a');
-  await tab.click();
   const pane = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+  // A click that lands while the dialog still opens can leave the Examples
+  // pane hidden: it is made again until the pane shows.
+  for (let attempt = 1; ; attempt++) {
+    await tab.click();
+    const shown = await pane.waitFor({ state: 'visible', timeout: 10000 }).then(() => true, () => false);
+    if (shown) break;
+    if (attempt === 3) throw new Error('Import ▸ Examples: the Examples pane did not show after 3 clicks on its tab');
+  }
   const labels = [moduleName, ...examplePath.split('/')];
   const item = (label) =>
     pane
