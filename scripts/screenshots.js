@@ -17,7 +17,6 @@ const ed = require('../test/browser/support/editor');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DEMO_SHOT = path.join(REPO_ROOT, 'docs', 'images', 'demo-flow.png');
-const VIEWPORT = { width: 1280, height: 760 };
 
 /**
  * Starts the demo, opens the editor on it, waits until lines, batches and the
@@ -35,12 +34,9 @@ async function shootDemo({ out, nodesDir = [REPO_ROOT], nodeRedDir, nodeBin }) {
   const demo = await startDemo({ nodesDir, nodeRedDir, nodeBin, generator: { rate: 15, rotateEvery: 100000, seed: 3 } });
   let browser = null;
   try {
-    await ed.disableInfoTips(demo.url);
-    browser = await ed.launchBrowser();
-    const page = await browser.newPage({ viewport: VIEWPORT });
-    page.setDefaultTimeout(60000);
-    await page.goto(demo.url);
-    await ed.waitForEditor(page);
+    const opened = await ed.openEditor(demo.url);
+    browser = opened.browser;
+    const { page } = opened;
     await ed.showWorkspace(page, demo.ids.tab);
     await ed.waitForStatus(page, demo.ids.tail, /^\d[\d.]*k? lines$/);
     await ed.waitForStatus(page, demo.ids.batch, /^\d[\d.]*k? (pending|batches sent)$/);

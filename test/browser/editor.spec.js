@@ -80,7 +80,6 @@ const LOG_ENV = 'LOG_INGEST_E2E_LOG_FILE';
 describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)} (browser)`, function () {
   this.timeout(120000); // safety net only: a loaded machine is slow, never wrong
 
-  const missing = ed.browserMissingReason();
   let node = null; // the Node-RED child
   let browser = null;
   let page = null;
@@ -124,11 +123,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     };
 
   before(async function () {
-    if (missing) {
-      if (process.env.LOG_INGEST_BROWSER === 'required') throw new Error(`browser tests required (LOG_INGEST_BROWSER=required) but ${missing}`);
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
+    ed.skipUnlessBrowser(this);
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-browser-'));
     logFile = path.join(tmpDir, 'logs', 'app.log'); // created by the generator, later
     fs.mkdirSync(path.dirname(logFile));
@@ -141,13 +136,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
       userDir: path.join(tmpDir, 'node-red'),
       env: { [LOG_ENV]: logFile },
     });
-    await ed.disableInfoTips(node.url);
-    browser = await ed.launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    page.setDefaultTimeout(60000);
-    errors = new ed.PageErrors(page, { moduleName: MODULE, types: allTypes, icons });
-    await page.goto(node.url);
-    await ed.waitForEditor(page);
+    ({ browser, page } = await ed.openEditor(node.url, (p) => (errors = new ed.PageErrors(p, { moduleName: MODULE, types: allTypes, icons }))));
   });
 
   after(async function () {

@@ -79,7 +79,6 @@ function fieldsMarkedInvalid(page) {
 describe(`0.1.0 nodes in the editor of a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)} (browser)`, function () {
   this.timeout(120000); // safety net only: a loaded machine is slow, never wrong
 
-  const missing = ed.browserMissingReason();
   let node = null; // the Node-RED child
   let browser = null;
   let page = null;
@@ -98,11 +97,7 @@ describe(`0.1.0 nodes in the editor of a real Node-RED ${nr.version} on Node ${n
     };
 
   before(async function () {
-    if (missing) {
-      if (process.env.LOG_INGEST_BROWSER === 'required') throw new Error(`browser tests required (LOG_INGEST_BROWSER=required) but ${missing}`);
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
+    ed.skipUnlessBrowser(this);
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-browser-0.1.0-'));
     fs.mkdirSync(path.join(tmpDir, 'logs'));
     fixture = flows010(path.join(tmpDir, 'logs'));
@@ -113,13 +108,7 @@ describe(`0.1.0 nodes in the editor of a real Node-RED ${nr.version} on Node ${n
       nodeBin,
       userDir: path.join(tmpDir, 'node-red'),
     });
-    await ed.disableInfoTips(node.url);
-    browser = await ed.launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    page.setDefaultTimeout(60000);
-    errors = new ed.PageErrors(page, { moduleName: MODULE, types: PACK_TYPES, icons });
-    await page.goto(node.url);
-    await ed.waitForEditor(page);
+    ({ browser, page } = await ed.openEditor(node.url, (p) => (errors = new ed.PageErrors(p, { moduleName: MODULE, types: PACK_TYPES, icons }))));
   });
 
   after(async function () {

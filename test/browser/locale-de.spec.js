@@ -91,17 +91,12 @@ function dialogTexts(page) {
 describe(`editor in German in a real Node-RED ${nodeRedInfo(nodeRedDir).version} on Node ${nodeVersion(nodeBin)} (browser)`, function () {
   this.timeout(120000); // safety net only: a loaded machine is slow, never wrong
 
-  const missing = ed.browserMissingReason();
   let node = null;
   let browser = null;
   let tmpDir = null;
 
   before(async function () {
-    if (missing) {
-      if (process.env.LOG_INGEST_BROWSER === 'required') throw new Error(`browser tests required (LOG_INGEST_BROWSER=required) but ${missing}`);
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
+    ed.skipUnlessBrowser(this);
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-de-'));
     node = await startNodeRed({ flows: flows(tmpDir), nodeRedDir, nodeBin, userDir: path.join(tmpDir, 'node-red') });
     await ed.disableInfoTips(node.url);

@@ -21,12 +21,7 @@ describe(`README screenshot of the demo in Node-RED ${nr.version} on Node ${node
   let tmpDir = null;
 
   before(function () {
-    const missing = ed.browserMissingReason();
-    if (missing) {
-      if (process.env.LOG_INGEST_BROWSER === 'required') throw new Error(`browser tests required (LOG_INGEST_BROWSER=required) but ${missing}`);
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
+    ed.skipUnlessBrowser(this);
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-shot-'));
   });
 

@@ -76,7 +76,6 @@ function flows(logFile) {
 describe(`log ingest sidebar in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)} (browser)`, function () {
   this.timeout(120000); // safety net only: a loaded machine is slow, never wrong
 
-  const missing = ed.browserMissingReason();
   let node = null;
   let browser = null;
   let page = null;
@@ -96,27 +95,19 @@ describe(`log ingest sidebar in a real Node-RED ${nr.version} on Node ${nodeVers
     };
 
   before(async function () {
-    if (missing) {
-      if (process.env.LOG_INGEST_BROWSER === 'required') throw new Error(`browser tests required (LOG_INGEST_BROWSER=required) but ${missing}`);
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
+    ed.skipUnlessBrowser(this);
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-sidebar-'));
     logFile = path.join(tmpDir, 'logs', 'app.log');
     fs.mkdirSync(path.dirname(logFile));
     generator = new LogGenerator({ file: logFile, rate: 20, rotateEvery: 100000, seed: 11 });
     node = await startNodeRed({ flows: flows(logFile), nodesDir: [packDir], nodeRedDir, nodeBin, userDir: path.join(tmpDir, 'node-red') });
-    await ed.disableInfoTips(node.url);
-    browser = await ed.launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    page.setDefaultTimeout(60000);
-    // "/log-ingest" and "/kill-switch" name the pack's endpoints: their errors count.
-    errors = new ed.PageErrors(page, { moduleName: MODULE, types: ['file-tail', 'dir-watch', 'micro-batch', 'kill-switch', 'kill-switch-config', 'log-ingest'] });
-    page.on('request', (req) => {
-      if (/\/log-ingest\/sources(\?|$)/.test(req.url())) polls.push(req.url());
-    });
-    await page.goto(node.url);
-    await ed.waitForEditor(page);
+    ({ browser, page } = await ed.openEditor(node.url, (p) => {
+      // "/log-ingest" and "/kill-switch" name the pack's endpoints: their errors count.
+      errors = new ed.PageErrors(p, { moduleName: MODULE, types: ['file-tail', 'dir-watch', 'micro-batch', 'kill-switch', 'kill-switch-config', 'log-ingest'] });
+      p.on('request', (req) => {
+        if (/\/log-ingest\/sources(\?|$)/.test(req.url())) polls.push(req.url());
+      });
+    }));
     generator.start();
   });
 

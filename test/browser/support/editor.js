@@ -27,6 +27,35 @@ async function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
 }
 
+/**
+ * For a browser suite's before(): skips it, saying why, when the browser is
+ * missing, or fails when LOG_INGEST_BROWSER=required (as CI sets it).
+ */
+function skipUnlessBrowser(ctx) {
+  const missing = browserMissingReason();
+  if (!missing) return;
+  if (process.env.LOG_INGEST_BROWSER === 'required') throw new Error(`browser tests required (LOG_INGEST_BROWSER=required) but ${missing}`);
+  console.log(`      skipped: ${missing}`);
+  ctx.skip();
+}
+
+/**
+ * A fresh browser on the editor of the Node-RED at `url`: info tips off, a
+ * 1280×760 page, the editor loaded. `watch(page)` runs before the page loads
+ * (to record its errors or requests from the first one). Resolves with
+ * `{ browser, page }`.
+ */
+async function openEditor(url, watch = () => {}) {
+  await disableInfoTips(url);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  page.setDefaultTimeout(60000);
+  watch(page);
+  await page.goto(url);
+  await waitForEditor(page);
+  return { browser, page };
+}
+
 // --- HTTP to the Node-RED admin API --------------------------------------------
 
 function request(url, { method = 'GET', body, headers = {} } = {}) {
@@ -604,6 +633,8 @@ module.exports = {
   LAUNCH_ARGS,
   browserMissingReason,
   launchBrowser,
+  skipUnlessBrowser,
+  openEditor,
   request,
   getFlows,
   getNodeSets,
