@@ -8,6 +8,7 @@ const fs = require('fs');
 const path = require('path');
 const should = require('should');
 const { helper, nodeModule, nodeModuleRenderingIn, nodeRedPath, serverPerTest, batchSizeOf } = require('../support/helper');
+const { editorDefinition } = require('../support/editor-definition');
 const { collector, nextCall } = require('../support/collect');
 const { MAX_TIMER_MS } = require('../../dist/lib/durations');
 
@@ -215,15 +216,6 @@ describe('node settings', function () {
 });
 
 describe('editor validation of durations and bad values', function () {
-  /** The definition of `type`, as the editor would register it (RED and $ stubbed: no dialog open). */
-  function definition(type) {
-    const html = fs.readFileSync(path.join(__dirname, '..', '..', 'dist', 'nodes', type, `${type}.html`), 'utf8');
-    const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
-    let def;
-    const RED = { nodes: { registerType: (t, d) => (def = d) }, validators: { number: () => (v) => !isNaN(Number(v)) } };
-    new Function('RED', '$', script)(RED, () => ({ val: () => undefined }));
-    return def;
-  }
   const node = { _: (k) => k };
 
   for (const [type, prop] of [
@@ -234,7 +226,7 @@ describe('editor validation of durations and bad values', function () {
     ['micro-batch', 'interval'],
   ]) {
     it(`${type} ${prop}: red above 2147483.647 seconds (the longest timer), fine at it`, function () {
-      const validate = definition(type).defaults[prop].validate;
+      const validate = editorDefinition(type).defaults[prop].validate;
       validate.call(node, 2147483.647).should.equal(true);
       validate.call(node, 2147483.648, {}).should.equal(`${type}.validation.${prop}`);
       validate.call(node, 2592000).should.equal(false);
@@ -244,7 +236,7 @@ describe('editor validation of durations and bad values', function () {
   }
 
   it('file-tail: an empty or broken delimiter, an unknown encoding', function () {
-    const d = definition('file-tail').defaults;
+    const d = editorDefinition('file-tail').defaults;
     d.delimiter.validate.call(node, '').should.equal(false);
     d.delimiter.validate.call(node, '\\q').should.equal(false);
     d.encoding.validate.call(node, 'utf32').should.equal(false);

@@ -4,6 +4,7 @@
 // comment node in the file). Shared by the node, integration and browser specs.
 const fs = require('fs');
 const path = require('path');
+const { editorDefinition } = require('./editor-definition');
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'flows-0.1.0.json');
 /** The folder the fixture's file-tail and dir-watch read; the specs move it. */
@@ -43,20 +44,6 @@ function flows010(folder = FIXTURE_FOLDER) {
   return JSON.parse(text.split(FIXTURE_FOLDER).join(folder));
 }
 
-/**
- * The node definitions the editor registers (defaults, validators), read from
- * the built .html with RED and $ stubbed (no dialog open): the documented
- * defaults of every setting.
- */
-function editorDefinition(type) {
-  const html = fs.readFileSync(path.join(__dirname, '..', '..', 'dist', 'nodes', type, `${type}.html`), 'utf8');
-  const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)[1];
-  let def;
-  const RED = { nodes: { registerType: (t, d) => (def = d) }, validators: { number: () => (v) => !isNaN(Number(v)) } };
-  new Function('RED', '$', script)(RED, () => ({ val: () => undefined }));
-  return def;
-}
-
 /** The settings a node of the pack has now but did not have in the fixture: {name: documented default}. */
 function laterSettings(node) {
   const later = {};
@@ -66,4 +53,4 @@ function laterSettings(node) {
   return later;
 }
 
-module.exports = { FIXTURE, FIXTURE_FOLDER, PACK_TYPES, IDS, flows010, editorDefinition, laterSettings };
+module.exports = { FIXTURE, FIXTURE_FOLDER, PACK_TYPES, IDS, flows010, laterSettings };
