@@ -18,7 +18,8 @@ const os = require('os');
 const path = require('path');
 const should = require('should');
 const { startNodeRed, resolveNodeRedDir, nodeRedInfo, nodeVersion, REPO_ROOT } = require('../support/node-red-process');
-const { flows010, editorDefinition, laterSettings, PACK_TYPES } = require('../support/flows-0.1.0');
+const { flows010, laterSettings, PACK_TYPES } = require('../support/flows-0.1.0');
+const { editorDefinition } = require('../support/editor-definition');
 const ed = require('./support/editor');
 
 const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
