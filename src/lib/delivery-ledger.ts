@@ -13,7 +13,6 @@
 import type { Ticket } from './ingest-ticket';
 
 export type { Ticket } from './ingest-ticket';
-export { asTicket } from './ingest-ticket';
 
 interface Entry {
   seq: number;

@@ -51,12 +51,6 @@ export function readTicket(value: unknown): Ticket | undefined {
   return typeof ticket.source === 'string' && typeof ticket.seq === 'number' ? (value as Ticket) : undefined;
 }
 
-/** A copy of the ticket a value carries, with nothing else of it (for keeping). */
-export function asTicket(value: unknown): Ticket | undefined {
-  const ticket = readTicket(value);
-  return ticket && { source: ticket.source, seq: ticket.seq };
-}
-
 /** A batcher's answer for one ticketed message it handled. */
 export function settleTicket(ledger: DeliveryLedger, ticket: Ticket, outcome: TicketOutcome): void {
   if (outcome === 'abandoned') ledger.abandon(ticket);

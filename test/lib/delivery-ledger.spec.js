@@ -1,7 +1,7 @@
 'use strict';
 const should = require('should');
 const fc = require('fast-check');
-const { CreditPool, DeliveryTracker, DeliveryLedger, asTicket } = require('../../dist/lib/delivery-ledger');
+const { CreditPool, DeliveryTracker, DeliveryLedger } = require('../../dist/lib/delivery-ledger');
 
 /** Lets pending promise callbacks run (to see that something did NOT happen). */
 const settleMicrotasks = () => new Promise(setImmediate);
@@ -318,10 +318,4 @@ describe('DeliveryLedger', function () {
     successor.commits.should.have.length(1);
   });
 
-  it('asTicket reads a valid ticket and rejects anything else', function () {
-    asTicket({ source: 's', seq: 3, extra: true }).should.deepEqual({ source: 's', seq: 3 });
-    for (const bad of [undefined, null, 'x', 3, {}, { source: 's' }, { seq: 1 }, { source: 1, seq: 1 }, { source: 's', seq: '1' }]) {
-      should(asTicket(bad)).be.undefined();
-    }
-  });
 });

@@ -14,7 +14,7 @@ describe('ingest ticket', function () {
   it('reads a valid ticket without copying it, and nothing else', function () {
     const ticket = { source: 's#1', seq: 3 };
     should(readTicket(ticket)).equal(ticket);
-    for (const bad of [undefined, null, 'x', {}, { source: 's' }, { source: 1, seq: 1 }]) should(readTicket(bad)).be.undefined();
+    for (const bad of [undefined, null, 'x', 3, {}, { source: 's' }, { seq: 1 }, { source: 1, seq: 1 }, { source: 's', seq: '1' }]) should(readTicket(bad)).be.undefined();
   });
 
   it('settles a delivered ticket in the ledger, and an abandoned one holds the offset back', function () {
