@@ -29,6 +29,9 @@ export interface Checkpoint {
   files: FilePosition[];
 }
 
+/** What a source keeps: the path it follows and its positions. */
+export type CheckpointContent = Omit<Checkpoint, 'version' | 'updated'>;
+
 /**
  * What loading a checkpoint found.
  * - `none`: there is none; start as configured.
@@ -48,7 +51,18 @@ export type CheckpointLoad =
 /** Problems with a checkpoint, for the nodes' warnings. */
 export type CheckpointProblem = Exclude<CheckpointLoad, { kind: 'none' } | { kind: 'loaded' }>;
 
-export class CheckpointStore {
+/**
+ * Where sources keep their checkpoints, by key: a CheckpointStore (a file
+ * each) or a CheckpointBook (many in one file).
+ */
+export interface CheckpointShelf {
+  load(key: string, followed?: string): Promise<CheckpointLoad>;
+  /** Resolves once `content` is on disk. */
+  save(key: string, content: CheckpointContent): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+export class CheckpointStore implements CheckpointShelf {
   constructor(readonly dir: string) {}
 
   /** The file that holds `key`'s checkpoint. */
@@ -108,7 +122,7 @@ export class CheckpointStore {
     }
   }
 
-  async save(key: string, checkpoint: Omit<Checkpoint, 'version' | 'updated'>): Promise<void> {
+  async save(key: string, checkpoint: CheckpointContent): Promise<void> {
     const data: Checkpoint = { version: 1, path: checkpoint.path, updated: new Date().toISOString(), files: checkpoint.files };
     await writeAtomically(this.fileFor(key), JSON.stringify(data, null, 1));
   }
@@ -131,7 +145,7 @@ export class CheckpointStore {
 }
 
 /** The file's text; undefined when there is none; the error when it cannot be read. */
-async function readIfExists(file: string): Promise<string | NodeJS.ErrnoException | undefined> {
+export async function readIfExists(file: string): Promise<string | NodeJS.ErrnoException | undefined> {
   try {
     return await readRegularFile(file, 'utf8');
   } catch (err) {
@@ -154,6 +168,14 @@ const shown = (value: unknown): string => printable(JSON.stringify(value) ?? 'un
  * reaches the engine.
  */
 export function parseCheckpoint(text: string): Checkpoint | string {
+  const data = parseVersioned(text);
+  if (typeof data === 'string') return data;
+  const content = parseContent(data);
+  return typeof content === 'string' ? content : { version: 1, updated: data.updated, ...content };
+}
+
+/** A JSON object of version 1 with an `updated` string, from a state file's text, or what is wrong with it. */
+export function parseVersioned(text: string): (Record<string, unknown> & { updated: string }) | string {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -163,8 +185,14 @@ export function parseCheckpoint(text: string): Checkpoint | string {
   }
   if (!isRecord(data)) return 'not a JSON object';
   if (data.version !== 1) return `unknown version ${shown(data.version)}`;
-  if (typeof data.path !== 'string') return '"path" is not a string';
   if (typeof data.updated !== 'string') return '"updated" is not a string';
+  return data as Record<string, unknown> & { updated: string };
+}
+
+/** One source's path and positions, checked field by field, or what is wrong with them. */
+export function parseContent(data: unknown): CheckpointContent | string {
+  if (!isRecord(data)) return 'not an object';
+  if (typeof data.path !== 'string') return '"path" is not a string';
   if (!Array.isArray(data.files)) return '"files" is not a list';
   const files: FilePosition[] = [];
   for (const [i, entry] of data.files.entries()) {
@@ -172,7 +200,7 @@ export function parseCheckpoint(text: string): Checkpoint | string {
     if (typeof position === 'string') return `files[${i}]: ${position}`;
     files.push(position);
   }
-  return { version: 1, path: data.path, updated: data.updated, files };
+  return { path: data.path, files };
 }
 
 function parseFilePosition(entry: unknown): FilePosition | string {
@@ -266,9 +294,6 @@ export async function writeAtomically(file: string, text: string): Promise<void>
  * Writes a source's checkpoint at most once per interval while it changes,
  * and at once on `flush`. Only one write runs at a time; the last state wins.
  */
-/** A checkpoint's content, or what makes it when it is written (for one that is costly to build). */
-export type CheckpointContent = Omit<Checkpoint, 'version' | 'updated'>;
-
 export class CheckpointWriter {
   private latest: CheckpointContent | (() => CheckpointContent) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -277,12 +302,13 @@ export class CheckpointWriter {
   private written: string | undefined;
 
   constructor(
-    private readonly store: CheckpointStore,
+    private readonly store: CheckpointShelf,
     private readonly key: string,
     private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void,
   ) {}
 
+  /** `checkpoint`, or what makes it when it is written (for one that is costly to build). */
   update(checkpoint: CheckpointContent | (() => CheckpointContent)): void {
     this.latest = checkpoint;
     if (this.timer) return;

@@ -25,6 +25,7 @@ import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt
 import { CreditPool, type DeliveryLedger } from './delivery-ledger';
 import { sourceName, type Ticket } from './ingest-ticket';
 import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
+import { CheckpointBook } from './checkpoint-book';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import { timerDelay } from './durations';
 import type { OpenDescriptor } from './path-policy';
@@ -155,6 +156,8 @@ export class DirectoryTail {
   /** Paths that are rotated copies of files already read. */
   private readonly aliases = new Set<string>();
   private readonly forgetTimers = new Map<string, NodeJS.Timeout>();
+  /** Every file's checkpoint, and `seen`, in one file. */
+  private readonly book: CheckpointBook | undefined;
   private readonly seenWriter: CheckpointWriter | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   /** Polls since dormant files were last checked, and whether a check runs. */
@@ -178,7 +181,8 @@ export class DirectoryTail {
     private readonly hooks: DirectoryTailHooks,
   ) {
     const cp = options.checkpoints;
-    this.seenWriter = cp && new CheckpointWriter(cp.store, this.seenKey, cp.intervalMs, hooks.checkpointError);
+    this.book = cp && new CheckpointBook(cp.store, `${options.id}~book`, cp.intervalMs);
+    this.seenWriter = this.book && new CheckpointWriter(this.book, this.seenKey, this.book.intervalMs, hooks.checkpointError);
     this.discovery = new Discovery(options.discovery, {
       added: (file, stats, initial) => void this.added(file, stats, initial),
       changed: (file) => this.changed(file),
@@ -268,6 +272,7 @@ export class DirectoryTail {
   /** Stops everything and writes the checkpoints. */
   async stop(settleMs: number): Promise<void> {
     this.running = false;
+    this.book?.hurry();
     clearInterval(this.pollTimer);
     for (const t of this.forgetTimers.values()) clearTimeout(t);
     // Sessions first: they stop reading at once, not after the watcher has closed.
@@ -277,6 +282,7 @@ export class DirectoryTail {
     await this.discovery.stop();
     await stopping;
     await this.seenWriter?.flush();
+    await this.book?.end();
   }
 
   /** Stops and forgets every checkpoint (the node was removed). */
@@ -294,6 +300,7 @@ export class DirectoryTail {
     await this.discovery.stop();
     await stopping;
     this.seenWriter?.cancel(); // or its timer writes the file again after the removal
+    await this.book?.drop();
     await this.options.checkpoints?.store.removeAll(`${this.options.id}~`);
   }
 
@@ -412,7 +419,7 @@ export class DirectoryTail {
     this.dormant.delete(file);
     if (followed) await stopSession(followed, 1000);
     await dormant?.stopped;
-    await this.options.checkpoints?.store.remove(this.checkpointKey(file)).catch(() => undefined);
+    await this.book?.remove(this.checkpointKey(file)).catch(() => undefined);
   }
 
   private open(file: string, startAt: StartAt, resumeFrom?: ResumePoint[]): Followed | undefined {
@@ -431,7 +438,7 @@ export class DirectoryTail {
       creditPool: this.credit,
       resume: this.options.resume,
       resumeFrom,
-      checkpoints: this.options.checkpoints && { ...this.options.checkpoints, key: this.checkpointKey(file) },
+      checkpoints: this.book && { store: this.book, key: this.checkpointKey(file), intervalMs: this.book.intervalMs },
     };
     const session = new TailSession(sessionOptions, {
       emit: (chunk, ticket) => {
@@ -569,9 +576,8 @@ export class DirectoryTail {
   }
 
   private async loadSeen(): Promise<void> {
-    const cp = this.options.checkpoints;
-    if (!cp || !this.options.resume) return;
-    const saved = await cp.store.load(this.seenKey, this.options.discovery.root);
+    if (!this.book || !this.options.resume) return;
+    const saved = await this.book.load(this.seenKey, this.options.discovery.root);
     if (saved.kind === 'loaded') {
       for (const { identity, path } of saved.checkpoint.files) this.seen.set(`${identity.dev}:${identity.ino}`, { identity, path: path ?? '' });
     } else if (saved.kind !== 'none') this.hooks.checkpointProblem(saved);

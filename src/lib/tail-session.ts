@@ -15,7 +15,7 @@ import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot'
 import type { LineChunk } from './file-reader';
 import { type CreditPool, type DeliveryLedger, DeliveryTracker } from './delivery-ledger';
 import type { Ticket } from './ingest-ticket';
-import { type CheckpointProblem, type CheckpointStore, CheckpointWriter } from './checkpoint-store';
+import { type CheckpointProblem, type CheckpointShelf, CheckpointWriter } from './checkpoint-store';
 import { timerDelay } from './durations';
 
 export interface TailSessionHooks {
@@ -41,7 +41,7 @@ export interface TailSessionOptions extends Omit<FollowerOptions, 'resume'> {
   sourceId: string;
   /** Where batchers find this session's tracker by ticket (one per Node-RED runtime). */
   ledger: DeliveryLedger;
-  checkpoints?: { store: CheckpointStore; key: string; intervalMs: number };
+  checkpoints?: { store: CheckpointShelf; key: string; intervalMs: number };
   /** Use the stored checkpoint for this path, if any. */
   resume: boolean;
   /** Positions handed over from an earlier session (a stop and start). */

@@ -110,47 +110,92 @@ describe('file-tail and dir-watch with a bad checkpoint', function () {
       return { node: helper.getNode('watch'), lines: collector(helper.getNode('lines')) };
     }
 
-    it('a per-file checkpoint with an offset of "abc" and an identities file that is not JSON: warns with each path, keeps them aside, reads the file from the beginning', async function () {
-      const log = path.join(root, 'a.log');
-      fs.writeFileSync(log, 'a\nb\n');
+    /** The book of the dir-watch `watch`: every file's positions and the identities seen, in one file. */
+    const bookFile = () => path.join(checkpoints, 'watch%7Ebook.json');
+
+    /** Runs the node over a.log (a, b), so that it leaves its book behind; returns the book's sources. */
+    async function leaveBook() {
+      fs.writeFileSync(path.join(root, 'a.log'), 'a\nb\n');
       const first = await watch();
       await first.lines.untilLines(2);
       await helper.unload();
-      const names = fs.readdirSync(checkpoints).filter((n) => n.startsWith('watch'));
-      names.should.have.length(2); // the file's positions, and the identities seen
-      const perFile = path.join(checkpoints, names.find((n) => !n.includes('seen')));
-      const seen = path.join(checkpoints, names.find((n) => n.includes('seen')));
-      spoil(perFile, (data) => (data.files[0].offset = 'abc'));
-      fs.writeFileSync(seen, 'not json');
-      fs.appendFileSync(log, 'c\n');
+      fs.readdirSync(checkpoints).filter((n) => n.startsWith('watch')).should.eql(['watch%7Ebook.json']);
+      const { sources } = JSON.parse(fs.readFileSync(bookFile(), 'utf8'));
+      Object.keys(sources).should.have.length(2); // the file's positions, and the identities seen
+      return sources;
+    }
 
+    /**
+     * Turns the book into the files earlier versions kept, one per key, named
+     * by `nameOf(key)`; returns the names of the file's and of `seen`'s.
+     */
+    function asEarlierVersions(sources, nameOf) {
+      const names = {};
+      for (const [key, content] of Object.entries(sources)) {
+        const name = nameOf(key);
+        fs.writeFileSync(path.join(checkpoints, name), JSON.stringify({ version: 1, updated: new Date().toISOString(), ...content }));
+        names[key.endsWith('~seen') ? 'seen' : 'file'] = path.join(checkpoints, name);
+      }
+      fs.rmSync(bookFile());
+      return names;
+    }
+
+    it('a book with an offset of "abc": warns with its path, keeps it aside, reads the file from the beginning', async function () {
+      const log = path.join(root, 'a.log');
+      await leaveBook();
+      spoil(bookFile(), (data) => (Object.values(data.sources).find((s) => s.files[0].offset > 0).files[0].offset = 'abc'));
+      fs.appendFileSync(log, 'c\n');
       const { node, lines } = await watch();
-      (await nextCall(node, 'warn', (w) => String(w).includes(perFile))).should.match(/is unusable \(files\[0\]: "offset" "abc" is not a whole number of bytes, 0 or more\); it was moved to /);
-      (await nextCall(node, 'warn', (w) => String(w).includes(seen))).should.match(/is unusable \(not JSON: .*\); it was moved to /);
-      asideOf(perFile).should.have.length(1);
-      asideOf(seen).should.have.length(1);
+      (await nextCall(node, 'warn', (w) => String(w).includes(bookFile()))).should.match(
+        /is unusable \(sources\[".*"\]: files\[0\]: "offset" "abc" is not a whole number of bytes, 0 or more\); it was moved to /,
+      );
+      asideOf(bookFile()).should.have.length(1);
       (await lines.untilLines(3)).should.eql(['a', 'b', 'c']);
       fs.appendFileSync(log, 'd\n');
       (await lines.untilLines(4)).should.eql(['a', 'b', 'c', 'd']);
       node.error.getCalls().filter((c) => c.thisValue === node).should.eql([]);
     });
 
-    it('upgrades: a per-file checkpoint under the name of earlier versions is still used', async function () {
+    it('an earlier version\'s per-file checkpoint with an offset of "abc" and identities file that is not JSON: warns with each path, keeps them aside, reads the file from the beginning', async function () {
       const log = path.join(root, 'a.log');
-      fs.writeFileSync(log, 'a\nb\n');
-      const first = await watch();
-      await first.lines.untilLines(2);
-      await helper.unload();
-      // Earlier versions wrote "_" for every unsafe character of the key (here the "~" in watch~<hash>).
-      for (const name of fs.readdirSync(checkpoints)) {
-        const legacy = name.replace(/\.json$/, '').replace(/%[0-9A-F]{2}/g, '_');
-        fs.renameSync(path.join(checkpoints, name), path.join(checkpoints, `${legacy}.json`));
-      }
+      const { stateFileName } = require('../../dist/lib/state-file');
+      const names = asEarlierVersions(await leaveBook(), stateFileName);
+      spoil(names.file, (data) => (data.files[0].offset = 'abc'));
+      fs.writeFileSync(names.seen, 'not json');
       fs.appendFileSync(log, 'c\n');
-      const { lines } = await watch();
-      (await lines.untilLines(1)).should.eql(['c']); // resumed after b
-      await helper.unload();
-      fs.readdirSync(checkpoints).filter((n) => n.startsWith('watch_')).should.eql([]); // moved to the new names
+
+      const { node, lines } = await watch();
+      (await nextCall(node, 'warn', (w) => String(w).includes(names.file))).should.match(/is unusable \(files\[0\]: "offset" "abc" is not a whole number of bytes, 0 or more\); it was moved to /);
+      (await nextCall(node, 'warn', (w) => String(w).includes(names.seen))).should.match(/is unusable \(not JSON: .*\); it was moved to /);
+      asideOf(names.file).should.have.length(1);
+      asideOf(names.seen).should.have.length(1);
+      (await lines.untilLines(3)).should.eql(['a', 'b', 'c']);
+      fs.appendFileSync(log, 'd\n');
+      (await lines.untilLines(4)).should.eql(['a', 'b', 'c', 'd']);
+      node.error.getCalls().filter((c) => c.thisValue === node).should.eql([]);
     });
+
+    // 0.1.0 wrote "_" for every unsafe character of the key (the "~" in watch~<hash>); 0.2.0 escaped it. Both kept a file per key.
+    for (const [version, nameOf] of [
+      ['0.1.0', (key) => `${key.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`],
+      ['0.2.0', (key) => require('../../dist/lib/state-file').stateFileName(key)],
+    ]) {
+      it(`upgrades: the per-file checkpoints ${version} wrote are still used, then taken into the book and removed`, async function () {
+        const log = path.join(root, 'a.log');
+        const sources = await leaveBook();
+        const names = asEarlierVersions(sources, nameOf);
+        fs.appendFileSync(log, 'c\n');
+        const { lines } = await watch();
+        (await lines.untilLines(1)).should.eql(['c']); // resumed after b
+        await helper.unload();
+        fs.existsSync(names.file).should.be.false();
+        fs.existsSync(names.seen).should.be.false();
+        const book = JSON.parse(fs.readFileSync(bookFile(), 'utf8'));
+        Object.keys(book.sources).sort().should.eql(Object.keys(sources).sort());
+        fs.appendFileSync(log, 'd\n');
+        const again = await watch();
+        (await again.lines.untilLines(1)).should.eql(['d']); // and resumed from the book
+      });
+    }
   });
 });

@@ -374,7 +374,9 @@ describe('dir-watch node', function () {
     await lines.untilLines(2);
     await helper.unload(); // a stop writes the checkpoints
     const checkpoints = path.join(stateDir, 'checkpoints');
-    fs.readdirSync(checkpoints).filter((f) => f.startsWith('watch')).length.should.equal(3); // 2 files + the identities seen
+    fs.readdirSync(checkpoints).filter((f) => f.startsWith('watch')).should.eql(['watch%7Ebook.json']); // one book
+    const { sources } = JSON.parse(fs.readFileSync(path.join(checkpoints, 'watch%7Ebook.json'), 'utf8'));
+    Object.keys(sources).length.should.equal(3); // 2 files + the identities seen
     await watch({ startAt: 'beginning' });
     await helper.setFlows([{ id: 'lines', type: 'helper' }, { id: 'events', type: 'helper' }], 'full'); // close(removed = true)
     fs.readdirSync(checkpoints).filter((f) => f.startsWith('watch')).should.eql([]);
