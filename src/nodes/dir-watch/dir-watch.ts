@@ -73,6 +73,7 @@ export default function register(RED: NodeAPI): void {
     const settings = new SettingsReader(RED, node);
     const options = readLineOptions(def, settings);
     const out = lineOutput(runtime.batchSizes, def, options.output, 0);
+    const eventsWired = (def.wires?.[1] ?? []).length > 0;
     const folder = readTyped(RED, node, def.path, def.pathType, 'str');
     // A relative folder leads where the core file nodes' paths do.
     const root = resolvePath(RED, folder.text.trim());
@@ -182,8 +183,11 @@ export default function register(RED: NodeAPI): void {
 
     function sendEvent(event: FileEvent): void {
       if (event.event === 'skipped') reportSkipped(event);
-      const msg: NodeMessage = { topic: event.path, payload: event.event, event: event.event, file: { path: event.path, ...event.detail } };
-      node.send([null, msg]);
+      // Nothing wired to the events output: no message (twenty thousand files found are twenty thousand of them).
+      if (eventsWired) {
+        const msg: NodeMessage = { topic: event.path, payload: event.event, event: event.event, file: { path: event.path, ...event.detail } };
+        node.send([null, msg]);
+      }
       showStatus();
     }
 
@@ -212,37 +216,22 @@ export default function register(RED: NodeAPI): void {
         warnedFiles = true;
         node.warn(RED._('dir-watch.warnings.manyFiles', { count: files, limit: warnFiles, path: root }));
       }
-      let text: string;
-      let fill: 'green' | 'yellow' | 'red' = 'green';
-      let shape: 'dot' | 'ring' = 'dot';
-      if (refused) {
-        status.now({ fill: 'red', shape: 'ring', text: RED._('dir-watch.status.notAllowed') });
-        return;
-      } else if (mode === 'refused') {
-        text = RED._('dir-watch.status.refused');
-        fill = 'red';
-        shape = 'ring';
-      } else if (paused) {
-        text = RED._('dir-watch.status.paused');
-        fill = 'yellow';
-      } else if (mode === 'missing') {
-        text = RED._('dir-watch.status.waiting');
-        fill = 'yellow';
-        shape = 'ring';
-      } else if (mode === 'polling') {
-        text = RED._('dir-watch.status.polling', { files: compactCount(files), count: files });
-        fill = 'yellow';
-      } else if (tooMany) {
-        text = RED._('dir-watch.status.many', { files: compactCount(files) });
-        fill = 'yellow';
-      } else if (rate.perSecond > 0) {
-        text = RED._('dir-watch.status.rate', { files: compactCount(files), count: files, rate: compactCount(rate.perSecond) });
-      } else {
-        text = RED._('dir-watch.status.files', { files: compactCount(files), count: files });
+      if (now) status.now(statusNow(files, tooMany));
+      // Formatted only when shown: this runs for every chunk sent and every file found.
+      else status.show(() => statusNow(tail.counts.known, warnFiles > 0 && tail.counts.known > warnFiles));
+    }
+
+    function statusNow(files: number, tooMany: boolean): { fill: 'green' | 'yellow' | 'red'; shape: 'dot' | 'ring'; text: string } {
+      if (refused) return { fill: 'red', shape: 'ring', text: RED._('dir-watch.status.notAllowed') };
+      if (mode === 'refused') return { fill: 'red', shape: 'ring', text: RED._('dir-watch.status.refused') };
+      if (paused) return { fill: 'yellow', shape: 'dot', text: RED._('dir-watch.status.paused') };
+      if (mode === 'missing') return { fill: 'yellow', shape: 'ring', text: RED._('dir-watch.status.waiting') };
+      if (mode === 'polling') return { fill: 'yellow', shape: 'dot', text: RED._('dir-watch.status.polling', { files: compactCount(files), count: files }) };
+      if (tooMany) return { fill: 'yellow', shape: 'dot', text: RED._('dir-watch.status.many', { files: compactCount(files) }) };
+      if (rate.perSecond > 0) {
+        return { fill: 'green', shape: 'dot', text: RED._('dir-watch.status.rate', { files: compactCount(files), count: files, rate: compactCount(rate.perSecond) }) };
       }
-      const status_ = { fill, shape, text };
-      if (now) status.now(status_);
-      else status.show(status_);
+      return { fill: 'green', shape: 'dot', text: RED._('dir-watch.status.files', { files: compactCount(files), count: files }) };
     }
 
     // The rate decays to nothing when files fall idle.
