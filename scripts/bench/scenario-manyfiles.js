@@ -55,7 +55,7 @@ async function sourceFiles(sub, id) {
 async function oneRun(ctx, dir, files, run) {
   const { settings: s, tmp, packDir, log } = ctx;
   const flows = manyFilesFlows({ dir, batchSize: s.batchSize, timeoutS: BATCH_TIMEOUT_S });
-  const sub = await startSubject({ name: `manyfiles-${run}`, flows: flows.before, packDir, verbose: s.verbose, tmp });
+  const sub = await startSubject({ name: `manyfiles-${run}`, flows: flows.before, packDir, verbose: s.verbose, tmp, nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : undefined });
   try {
     await sleep(SETTLE_MS);
     const baselineKB = sub.memory().rssKB;

@@ -124,6 +124,15 @@ const MAX_POLL_BACKOFF = 8;
  */
 const MAX_POLL_BACKOFF_WITH_EVENTS = 32;
 /**
+ * Closed files checked per poll at most while file events arrive: the
+ * folder's watch reports their changes as it does for open ones, so the
+ * check is only the safety net, and with twenty thousand closed files a
+ * stat of each every 32 polls (600 a second, each a thread-pool round trip)
+ * was most of what the idle process cost. Up to 2,048 closed files are
+ * still each checked every 32 polls; more take longer to go round.
+ */
+const MAX_DORMANT_CHECKS_WITH_EVENTS = 64;
+/**
  * A file read to its end, with nothing in flight, and no change for this
  * long is closed (as for the open-file limit) until it changes again.
  */
@@ -160,8 +169,13 @@ export class DirectoryTail {
   private readonly book: CheckpointBook | undefined;
   private readonly seenWriter: CheckpointWriter | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  /** Polls since dormant files were last checked, and whether a check runs. */
+  /**
+   * Polls since the last round of dormant checks began; the round under way
+   * (a slice of it each poll, spread rather than all at once) and its slice.
+   */
   private dormantTicks = 0;
+  private dormantRound: Iterator<[string, Dormant]> | undefined;
+  private dormantPerPoll = 1;
   private checkingDormant = false;
   private pollingFollowed = false;
   private paused = false;
@@ -527,11 +541,28 @@ export class DirectoryTail {
         this.pollingFollowed = false;
       });
     }
-    // Dormant files are idle ones: checked at the slowest rate, one check at a time.
-    if (++this.dormantTicks < maxBackoff || this.checkingDormant) return;
-    this.dormantTicks = 0;
+    // Dormant files are idle ones: each checked at the slowest rate, a slice per poll, one check at a time.
+    this.dormantTicks++;
+    if (this.checkingDormant) return;
+    if (!this.dormantRound) {
+      if (this.dormantTicks < maxBackoff || this.dormant.size === 0) return;
+      this.dormantTicks = 0;
+      this.dormantRound = this.dormant.entries();
+      const perPoll = Math.ceil(this.dormant.size / maxBackoff);
+      this.dormantPerPoll = this.mode === 'events' ? Math.min(perPoll, MAX_DORMANT_CHECKS_WITH_EVENTS) : perPoll;
+    }
+    const slice: [string, Dormant][] = [];
+    while (slice.length < this.dormantPerPoll) {
+      const next = this.dormantRound.next();
+      if (next.done) {
+        this.dormantRound = undefined;
+        break;
+      }
+      slice.push(next.value);
+    }
+    if (slice.length === 0) return;
     this.checkingDormant = true;
-    void this.pollDormant().finally(() => {
+    void this.pollDormant(slice).finally(() => {
       this.checkingDormant = false;
     });
   }
@@ -557,9 +588,11 @@ export class DirectoryTail {
     return after > 0 && !this.paused && f.session.inFlight === 0 && Date.now() - f.lastActive >= after;
   }
 
-  private async pollDormant(): Promise<void> {
-    for (const [file, { points }] of [...this.dormant]) {
+  private async pollDormant(slice: [string, Dormant][]): Promise<void> {
+    for (const [file, dormant] of slice) {
       if (!this.running) return;
+      if (this.dormant.get(file) !== dormant) continue; // reopened or forgotten meanwhile
+      const { points } = dormant;
       const last = points?.[points.length - 1];
       if (!last) continue;
       try {

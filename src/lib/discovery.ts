@@ -1,10 +1,12 @@
 /**
  * Finds the files in a folder tree that match the patterns, and says when
- * they appear, change or go. Chokidar gives events; a periodic rescan is the
- * safety net for events that never come (network shares, lost inotify
- * events). When the system runs out of inotify watches, chokidar is started
- * again in polling mode rather than giving up. A folder that is missing, or
- * disappears, is waited for.
+ * they appear, change or go. Each folder of the tree has one watch (on
+ * Linux an inotify watch on a folder reports its files' changes too), none
+ * on any file: a tree of twenty thousand files costs twenty watches, not
+ * twenty thousand. A periodic rescan is the safety net for events that
+ * never come (network shares, lost inotify events). When the system runs
+ * out of inotify watches, chokidar takes over in polling mode rather than
+ * giving up. A folder that is missing, or disappears, is waited for.
  *
  * The same rules hold for the walk and for events:
  * - Symbolic links below the folder are skipped (`symlinks: 'skip'`), or
@@ -17,7 +19,7 @@
  * - A name that is not valid UTF-8 cannot be opened through a JavaScript
  *   string: it is reported once (`skipped`), with its bytes escaped.
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, watch as fsWatch, type FSWatcher as FolderWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import micromatch from 'micromatch';
@@ -47,6 +49,8 @@ export interface DiscoveryOptions {
   pseudoFs?: boolean;
   /** The statfs magic number of a folder's file system (replaceable for tests). */
   fileSystemType?: (dir: string) => Promise<number | undefined>;
+  /** Watches one folder, as fs.watch (replaceable for tests: a system out of inotify watches). */
+  watchFolder?: (dir: string, listener: (event: string, name: string | null) => void) => FolderWatcher;
 }
 
 /** `refused`: the folder lies on a pseudo file system, which the options do not allow. */
@@ -75,8 +79,23 @@ interface RootInfo {
   pseudo: string | undefined;
 }
 
+/** One watched folder of the tree. */
+interface WatchedFolder {
+  watcher: FolderWatcher;
+  /** Folder levels below root. */
+  depth: number;
+}
+
 export class Discovery {
+  /** Chokidar, in polling mode only (when the system has run out of inotify watches). */
   private watcher: FSWatcher | undefined;
+  /** In events mode: a watch per folder of the tree (not through links), by path under root. */
+  private readonly folders = new Map<string, WatchedFolder>();
+  /** Names changed in watched folders, handled once per turn of the event loop. */
+  private pendingChanges = new Map<string, { depth: number; renamed: boolean }>();
+  private changesScheduled = false;
+  /** Events that need a file system call are handled one at a time, in order. */
+  private eventChain: Promise<void> = Promise.resolve();
   private rescanTimer: NodeJS.Timeout | undefined;
   private missingTimer: NodeJS.Timeout | undefined;
   private readonly known = new Set<string>();
@@ -115,6 +134,13 @@ export class Discovery {
     return matchesAny(rel, this.options.patterns) && !matchesAny(rel, this.options.exclude);
   }
 
+  /** matches() for a name listed in a folder `relDir` (relative to root, "/"-separated) at `depth`: no path arithmetic per name. */
+  private matchesListed(relDir: string, depth: number, name: string): boolean {
+    if (depth > (this.options.recursive ? this.options.maxDepth : 0)) return false;
+    const rel = relDir === '' ? name : `${relDir}/${name}`;
+    return matchesAny(rel, this.options.patterns) && !matchesAny(rel, this.options.exclude);
+  }
+
   /** True when `file` is one of the files matched so far. */
   knows(file: string): boolean {
     return this.known.has(file);
@@ -139,6 +165,7 @@ export class Discovery {
     this.running = false;
     clearInterval(this.rescanTimer);
     clearInterval(this.missingTimer);
+    this.unwatchFolders();
     await this.closeWatcher();
   }
 
@@ -158,6 +185,8 @@ export class Discovery {
     await this.rescan();
     this.initialDone = true;
     this.openWatcher();
+    // Files created while the first walk ran, in folders it had listed already, are not initial: walk once more.
+    await this.rescan();
   }
 
   /** The folder to watch, if it is one; its real path and device are kept. */
@@ -188,6 +217,7 @@ export class Discovery {
 
   /** The folder lies on a pseudo file system: nothing is followed, and the mode says why. */
   private async refuse(fileSystem: string): Promise<void> {
+    this.unwatchFolders();
     await this.closeWatcher();
     for (const file of [...this.known]) this.lost(file);
     this.skip(this.root, 'pseudoFs', { fileSystem });
@@ -201,12 +231,18 @@ export class Discovery {
     return rel.startsWith('..') || path.isAbsolute(rel) ? file : path.join(this.root, rel);
   }
 
+  /** Once the tree has been walked (its folders watched as they were listed): events, or chokidar polling. */
   private openWatcher(): void {
-    if (!this.running || this.watcher) return;
+    if (!this.running) return;
+    if (!this.polling) {
+      this.setMode('events');
+      return;
+    }
+    if (this.watcher) return;
     const watcher = chokidarWatch(this.realRoot, {
       persistent: false,
       ignoreInitial: true,
-      usePolling: this.polling,
+      usePolling: true,
       interval: 1000,
       depth: this.options.recursive ? this.options.maxDepth : 0,
       ignorePermissionErrors: false,
@@ -237,7 +273,136 @@ export class Discovery {
     // (no 'add' with ignoreInitial): walk once more to pick those up.
     watcher.on('ready', () => void this.rescan());
     this.watcher = watcher;
-    this.setMode(this.polling ? 'polling' : 'events');
+    this.setMode('polling');
+  }
+
+  /** Watches a folder of the tree (events mode), unless it is watched already. */
+  private watchFolderAt(dir: string, depth: number): void {
+    if (this.polling || !this.running || this.folders.has(dir)) return;
+    let watcher: FolderWatcher;
+    try {
+      const listener = (event: string, name: string | Buffer | null) => this.folderEvent(dir, depth, event, name === null ? null : String(name));
+      watcher = this.options.watchFolder ? this.options.watchFolder(dir, listener) : fsWatch(dir, { persistent: false }, listener);
+    } catch (err) {
+      void this.watchError(err as NodeJS.ErrnoException);
+      return;
+    }
+    watcher.on('error', (err) => {
+      // The folder went away, or cannot be watched any more: the walk decides (and watches again).
+      this.unwatchFolder(dir);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EMFILE') void this.watchError(err as NodeJS.ErrnoException);
+      else this.queueEvent(() => this.rescan());
+    });
+    this.folders.set(dir, { watcher, depth });
+  }
+
+  private unwatchFolder(dir: string): void {
+    const folder = this.folders.get(dir);
+    if (!folder) return;
+    this.folders.delete(dir);
+    folder.watcher.close();
+  }
+
+  private unwatchFolders(): void {
+    for (const dir of [...this.folders.keys()]) this.unwatchFolder(dir);
+  }
+
+  /**
+   * A watched folder reports a name: a file written, or a name created,
+   * renamed or removed (a file or a sub-folder), or the folder itself gone.
+   * Names are collected for the rest of this turn of the event loop: a file
+   * written a hundred times meanwhile is one change.
+   */
+  private folderEvent(dir: string, depth: number, event: string, name: string | null): void {
+    if (!this.running || this.folders.get(dir)?.depth !== depth) return;
+    if (name === null) {
+      // The system could not say which (its event queue overflowed): walk.
+      this.queueEvent(() => this.rescan());
+      return;
+    }
+    const full = path.join(dir, name);
+    const pending = this.pendingChanges.get(full);
+    if (pending) pending.renamed ||= event === 'rename';
+    else this.pendingChanges.set(full, { depth, renamed: event === 'rename' });
+    if (this.changesScheduled) return;
+    this.changesScheduled = true;
+    setImmediate(() => this.takeChanges());
+  }
+
+  private takeChanges(): void {
+    this.changesScheduled = false;
+    const changes = this.pendingChanges;
+    this.pendingChanges = new Map();
+    for (const [full, { depth, renamed }] of changes) {
+      // A followed file written: no file system call needed.
+      if (!renamed && this.known.has(full)) this.sink.changed(full);
+      else this.queueEvent(() => this.nameChanged(full, depth));
+    }
+  }
+
+  private queueEvent(handle: () => Promise<void>): void {
+    this.eventChain = this.eventChain.then(handle).catch(() => undefined);
+  }
+
+  /** A name in a watched folder (at `depth`) was created, renamed or removed, or a file not followed yet written. */
+  private async nameChanged(full: string, depth: number): Promise<void> {
+    if (!this.running) return;
+    const dir = path.dirname(full);
+    if (path.basename(full).includes('\uFFFD')) {
+      await this.reportUndecodable(dir, this.options.recursive && depth < this.options.maxDepth);
+      return;
+    }
+    let stats: Stats | undefined;
+    try {
+      stats = await fsp.lstat(full);
+    } catch {
+      stats = undefined;
+    }
+    if (!stats || !stats.isDirectory()) this.folderGone(full);
+    if (!stats) {
+      if (this.known.has(full)) this.lost(full);
+      // The watched folder itself may be what went (it reports its own name).
+      if (!(await isDirectory(dir))) {
+        if (dir === this.root) await this.rootGone();
+        else this.folderGone(dir);
+      }
+      return;
+    }
+    if (stats.isDirectory()) {
+      if (this.initialDone && this.options.recursive && depth < this.options.maxDepth) {
+        // A folder created or moved in: watched and walked; its files are new.
+        const walk: Walk = { seen: new Set(), links: [], walked: new Set() };
+        await this.enter(full, depth + 1, this.rootDev, false, walk);
+        for (let link = walk.links.shift(); link; link = walk.links.shift()) await this.followLink(link, walk);
+        for (const file of walk.seen) if (!this.known.has(file)) await this.found(file, undefined, false, walk.viaLink?.has(file) ? 'link' : 'walk');
+      }
+      return;
+    }
+    if (this.known.has(full)) {
+      // Replaced by a link (Symlinks skip): gone as a file; otherwise written or replaced (a rotation): the follower tells.
+      if (stats.isSymbolicLink() && this.symlinks === 'skip') this.lost(full);
+      else this.sink.changed(full);
+      return;
+    }
+    // During the first walk, a file not listed yet is initial (the walk finds it), and one created in a folder listed already is found by the walk after it.
+    if (!this.initialDone) return;
+    if (stats.isSymbolicLink()) {
+      // A link to a folder is never entered by events; the walk applies the rule to it.
+      if (this.symlinks === 'skip' && !this.matches(full) && this.options.recursive && depth < this.options.maxDepth && (await isDirectory(full))) {
+        this.skip(full, 'symlink');
+        return;
+      }
+      if (this.symlinks === 'inside' && (await isDirectory(full))) return;
+    }
+    await this.found(full, stats.isFile() ? stats : undefined, false, 'event');
+  }
+
+  /** A folder of the tree is gone (or is no folder any more): its watches and its files with it. */
+  private folderGone(dir: string): void {
+    const prefix = dir + path.sep;
+    for (const watched of [...this.folders.keys()]) if (watched === dir || watched.startsWith(prefix)) this.unwatchFolder(watched);
+    for (const file of [...this.known]) if (file.startsWith(prefix)) this.lost(file);
   }
 
   /** Chokidar's filter (called with lstat stats when it lists a folder). */
@@ -268,8 +433,10 @@ export class Discovery {
     if ((err.code === 'ENOSPC' || err.code === 'EMFILE') && !this.polling) {
       // Out of inotify watches or descriptors: poll instead of stopping.
       this.polling = true;
+      this.unwatchFolders();
       await this.closeWatcher();
-      this.openWatcher();
+      // During the first walk, polling starts when it is done.
+      if (this.initialDone) this.openWatcher();
       return;
     }
     const where = (err as { path?: string }).path;
@@ -292,6 +459,7 @@ export class Discovery {
   }
 
   private async rootGone(): Promise<void> {
+    this.unwatchFolders();
     await this.closeWatcher();
     for (const file of [...this.known]) this.lost(file);
     this.setMode('missing');
@@ -328,6 +496,8 @@ export class Discovery {
       this.openWatcher();
     }
     const walk: Walk = { seen: new Set(), links: [], walked: new Set([root.real]) };
+    // Watched before listed: a file created in between is reported by the watch.
+    this.watchFolderAt(this.root, 0);
     await this.walk(this.root, 0, root.dev, false, walk);
     // Links last: a file reached both ways is then announced under its own path.
     for (let link = walk.links.shift(); link; link = walk.links.shift()) await this.followLink(link, walk);
@@ -359,6 +529,7 @@ export class Discovery {
       return;
     }
     const deeper = this.options.recursive && depth < this.options.maxDepth;
+    const relDir = path.relative(this.root, dir).split(path.sep).join('/');
     let undecodable = false;
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
@@ -369,7 +540,7 @@ export class Discovery {
         if (this.symlinks === 'inside') walk.links.push({ path: full, depth });
         else if (this.reported.has(`skip:symlink:${full}`)) continue;
         else if (this.matches(full) || (deeper && (await isDirectory(full)))) this.skip(full, 'symlink');
-      } else if (entry.isFile() && this.matches(full)) {
+      } else if (entry.isFile() && this.matchesListed(relDir, depth, entry.name)) {
         this.candidate(full, viaLink, walk);
         if (!this.initialDone && !this.known.has(full)) await this.found(full, undefined, true, viaLink ? 'link' : 'walk');
       }
@@ -398,6 +569,8 @@ export class Discovery {
       walk.walked.add(real);
     } else {
       walk.walked.add(path.join(this.realRoot, path.relative(this.root, dir)));
+      // Folders reached through a link are not watched (their changes come by the walk and the stat poll).
+      this.watchFolderAt(dir, depth);
     }
     await this.walk(dir, depth, stats.dev, viaLink, walk);
   }
@@ -462,7 +635,8 @@ export class Discovery {
    * it is a regular file that the rules allow and not already known.
    */
   private async found(file: string, stats: Stats | undefined, initial: boolean, origin: 'walk' | 'link' | 'event'): Promise<void> {
-    if (!this.running || this.known.has(file) || !this.matches(file)) return;
+    // What the walk or a link found has been matched already.
+    if (!this.running || this.known.has(file) || (origin === 'event' && !this.matches(file))) return;
     let info: Stats;
     let viaLink = origin === 'link';
     try {

@@ -4,7 +4,7 @@
  * the follower decides which files to read and when.
  */
 import { createHash } from 'node:crypto';
-import { readSync } from 'node:fs';
+import { fstatSync, readSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { HEAD_BYTES, type FileIdentity, identify } from './file-identity';
@@ -165,7 +165,26 @@ export class FileReader {
    */
   async headUnchanged(): Promise<boolean> {
     if (this.identity.headLength === 0) return true;
-    return this.sameWholeHead(await this.readHead(this.identity.headLength));
+    const reads = await this.inlineReads();
+    const length = this.identity.headLength;
+    // Inline where reads are (see checkHeadInline): the head is read before every pass.
+    const read = reads.inline ? reads.read(() => readSync(this.handle.fd, this.headScratch, 0, length, 0)) : await this.readHead(length);
+    return this.sameWholeHead(read);
+  }
+
+  /** How this file is read, decided on first use (it asks the file system, once per device and minute). */
+  private async inlineReads(): Promise<InlineReads> {
+    return (this.reads ??= new InlineReads(this.inlineAllowed && (await suitsInlineReadsOn(this.identity.dev, this.path))));
+  }
+
+  /**
+   * The open file's stat. Inline where reads are: an fstat of an open file
+   * on a local file system needs no disk (its inode is in memory while it
+   * is open), and through the thread pool it costs a hand-off each way,
+   * twice per read pass.
+   */
+  private async statOpen(reads: InlineReads): Promise<Stats> {
+    return reads.inline ? fstatSync(this.handle.fd) : this.handle.stat();
   }
 
   /** headUnchanged's verdict on a head just read into headScratch (`read` bytes). */
@@ -202,7 +221,7 @@ export class FileReader {
     // delivered, so the event loop does not wait for the thread pool between
     // chunks. Each chunk's head check still comes after its own read.
     let ahead: { at: number; buffer: Buffer; read: Promise<{ bytesRead: number }> } | undefined;
-    const reads = (this.reads ??= new InlineReads(this.inlineAllowed && (await suitsInlineReadsOn(this.identity.dev, this.path))));
+    const reads = await this.inlineReads();
     try {
       for (;;) {
         if (!keepGoing()) return 'halted';
@@ -211,7 +230,7 @@ export class FileReader {
         if (unchecked) {
           want = this.chunkBytes;
         } else {
-          const stats = await this.handle.stat();
+          const stats = await this.statOpen(reads);
           if (stats.size < this.splitter.position) return 'truncated';
           this.lastMtimeMs = stats.mtimeMs;
           if (stats.size !== this.lastSize) {

@@ -1,5 +1,6 @@
 'use strict';
 require('should');
+const { EventEmitter } = require('events');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -115,6 +116,22 @@ describe('DirectoryTail over many files', function () {
     await until(() => tail.counts.open <= 5, 30000, 'idle files closed down to 5');
     await new Promise((resolve) => setTimeout(resolve, 500));
     tail.counts.open.should.equal(5);
+  });
+
+  it('finds changes to closed files by its stat poll when the folder watch reports none (each closed file checked in its round)', async function () {
+    const root = path.join(dir, 'logs');
+    fs.mkdirSync(root);
+    for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(root, `f${i}.log`), `${i}\n`);
+    // Watches that never report: events mode, with every event lost.
+    const silentWatch = () => Object.assign(new EventEmitter(), { close() {} });
+    const discovery = { root, patterns: ['*.log'], exclude: [], recursive: true, maxDepth: 8, ignoreOlderMs: 0, rescanMs: 0, watchFolder: silentWatch };
+    const { lines, count, started } = start(root, { discovery, pollIntervalMs: 10, idleCloseMs: 50, idleKeepOpen: 5 });
+    await started;
+    await until(() => count() >= 40, 30000, 'a line from every file');
+    await until(() => tail.counts.open <= 5, 30000, 'files read closed down to 5');
+    for (let i = 0; i < 40; i++) fs.appendFileSync(path.join(root, `f${i}.log`), `${i} again\n`);
+    await until(() => count() >= 80, 60000, 'the line written later to every file');
+    for (let i = 0; i < 40; i++) lines.get(path.join(root, `f${i}.log`)).should.eql([`${i}`, `${i} again`]);
   });
 
   it('keeps idle files open with idleCloseMs 0', async function () {

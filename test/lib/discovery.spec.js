@@ -66,6 +66,57 @@ describe('discovery', function () {
 
   const at = (...parts) => path.join(root, ...parts);
 
+  describe('watches', function () {
+    /** A watchFolder that records the folders it is asked to watch. */
+    function recordingWatch(watched) {
+      return (folder, listener) => {
+        watched.push(folder);
+        return fs.watch(folder, { persistent: false }, listener);
+      };
+    }
+
+    it('watches each folder of the tree once and no file, and still hears a file written', async function () {
+      for (const sub of ['a', 'b']) {
+        fs.mkdirSync(at(sub));
+        for (let i = 0; i < 20; i++) fs.writeFileSync(at(sub, `f${i}.log`), `${i}\n`);
+      }
+      const watched = [];
+      running = discover({ root, recursive: true, watchFolder: recordingWatch(watched) });
+      await started(running, at('marker.log'));
+      running.seen.added.should.have.length(41);
+      watched.sort().should.eql([root, at('a'), at('b')]);
+      fs.appendFileSync(at('b', 'f7.log'), 'more\n');
+      await running.until((s) => s.changed.includes(at('b', 'f7.log')));
+      watched.should.have.length(3);
+    });
+
+    it('watches a sub-folder made later and finds its files; a sub-folder removed takes its files with it', async function () {
+      const watched = [];
+      running = discover({ root, recursive: true, watchFolder: recordingWatch(watched) });
+      await started(running, at('marker.log'));
+      fs.mkdirSync(at('new'));
+      fs.writeFileSync(at('new', 'one.log'), '1\n');
+      await running.until((s) => s.added.includes(at('new', 'one.log')));
+      watched.should.containEql(at('new'));
+      // A file made after the folder was watched comes by its event.
+      fs.writeFileSync(at('new', 'two.log'), '2\n');
+      await running.until((s) => s.added.includes(at('new', 'two.log')));
+      fs.rmSync(at('new'), { recursive: true });
+      await running.until((s) => s.removed.includes(at('new', 'one.log')) && s.removed.includes(at('new', 'two.log')));
+      running.seen.removed.should.have.length(2);
+    });
+
+    it('reports a followed file removed, and the same name created again as new', async function () {
+      fs.writeFileSync(at('app.log'), 'a\n');
+      running = discover({ root });
+      await started(running, at('marker.log'));
+      fs.rmSync(at('app.log'));
+      await running.until((s) => s.removed.includes(at('app.log')));
+      fs.writeFileSync(at('app.log'), 'b\n');
+      await running.until((s) => s.added.filter((f) => f === at('app.log')).length === 2);
+    });
+  });
+
   describe('symlinks: skip (the default)', function () {
     it('does not follow a file link to a target outside the folder, and says so once', async function () {
       fs.symlinkSync('/etc/passwd', at('passwd.log'));

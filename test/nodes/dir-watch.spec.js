@@ -489,6 +489,8 @@ describe('dir-watch node', function () {
       await inside.lines.untilLines(4);
       // current.log is real/app.log: its lines once, under the path found first (the file's own).
       byTopic(inside.lines.messages).should.eql({ [at('real', 'app.log')]: ['app 0', 'app 1'], [at('real', 'zz.log')]: ['marker', 'marker 2'] });
+      // Links are looked at after the walk, and the folders are watched as they are walked: lines may come first.
+      await untilEvent(inside.events, 'skipped', at('linked'));
       eventsOf(inside.events, 'skipped').should.eql([at('linked')]);
     });
 
@@ -569,8 +571,8 @@ describe('dir-watch discovery when inotify watches run out', function () {
 
   it('polls the folder instead, and still finds new files', async function () {
     // Lowering fs.inotify.max_user_watches would starve every other process
-    // of this user: chokidar's report of the limit is simulated instead (an
-    // 'error' with code ENOSPC, which it emits when fs.watch throws it).
+    // of this user: the limit is simulated instead, by a folder watch that
+    // throws ENOSPC (as fs.watch does) once a sub-folder appears.
     const { Discovery } = require(path.join(__dirname, '..', '..', 'dist', 'lib', 'discovery.js'));
     const seen = { modes: [], added: [] };
     let wake = () => {};
@@ -582,8 +584,15 @@ describe('dir-watch discovery when inotify watches run out', function () {
       seen[what].push(value);
       wake();
     };
+    let watchesLeft = 1;
     const discovery = new Discovery(
-      { root: dir, patterns: ['*.log'], exclude: [], recursive: false, maxDepth: 0, ignoreOlderMs: 0, rescanMs: 0 },
+      {
+        root: dir, patterns: ['*.log'], exclude: [], recursive: true, maxDepth: 2, ignoreOlderMs: 0, rescanMs: 0,
+        watchFolder: (folder, listener) => {
+          if (watchesLeft-- <= 0) throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached, watch'), { code: 'ENOSPC' });
+          return fs.watch(folder, { persistent: false }, listener);
+        },
+      },
       {
         added: (file) => note('added', file),
         changed: () => {},
@@ -595,10 +604,10 @@ describe('dir-watch discovery when inotify watches run out', function () {
     discovery.start();
     try {
       await until(() => seen.modes.includes('events'));
-      discovery.watcher.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached, watch'), { code: 'ENOSPC' }));
+      fs.mkdirSync(path.join(dir, 'sub'));
       await until(() => seen.modes.includes('polling'));
-      fs.writeFileSync(path.join(dir, 'late.log'), 'x\n');
-      await until(() => seen.added.includes(path.join(dir, 'late.log')));
+      fs.writeFileSync(path.join(dir, 'sub', 'late.log'), 'x\n');
+      await until(() => seen.added.includes(path.join(dir, 'sub', 'late.log')));
       seen.modes.should.eql(['events', 'polling']);
     } finally {
       await discovery.stop();
