@@ -17,8 +17,7 @@ import { promises as fsp, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Discovery, type DiscoveryMode, type DiscoveryOptions } from './discovery';
 import { TailSession, type TailSessionOptions } from './tail-session';
-import type { FileIdentity } from './file-identity';
-import { hasSameHead } from './file-identity';
+import { type FileIdentity, hasSameHead, inodeKey } from './file-identity';
 import { openRegularFile } from './regular-file';
 import type { LineChunk, ReaderSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, ResumePoint, StartAt } from './file-follower';
@@ -369,7 +368,7 @@ export class DirectoryTail {
 
   /** True when the file is one already read, under a new name (rotation). */
   private async isRotatedCopy(file: string, stats: Stats): Promise<boolean> {
-    const known = this.seen.get(`${stats.dev}:${stats.ino}`);
+    const known = this.seen.get(inodeKey(stats));
     // An empty head matches anything: with inodes recycled, it would hide a new file.
     if (!known || known.path === file || known.identity.headLength === 0) return false;
     let handle;
@@ -612,20 +611,20 @@ export class DirectoryTail {
     if (!this.book || !this.options.resume) return;
     const saved = await this.book.load(this.seenKey, this.options.discovery.root);
     if (saved.kind === 'loaded') {
-      for (const { identity, path } of saved.checkpoint.files) this.seen.set(`${identity.dev}:${identity.ino}`, { identity, path: path ?? '' });
+      for (const { identity, path } of saved.checkpoint.files) this.seen.set(inodeKey(identity), { identity, path: path ?? '' });
     } else if (saved.kind !== 'none') this.hooks.checkpointProblem(saved);
   }
 
   /** Keeps the head of a file read in `seen` as it grows, so it tells the file from others. */
   private refreshSeen(identity: FileIdentity): void {
-    const known = this.seen.get(`${identity.dev}:${identity.ino}`);
+    const known = this.seen.get(inodeKey(identity));
     if (!known || known.identity.headLength >= identity.headLength) return;
     known.identity = identity;
     this.saveSeen();
   }
 
   private remember(identity: FileIdentity, file: string): void {
-    const key = `${identity.dev}:${identity.ino}`;
+    const key = inodeKey(identity);
     const known = this.seen.get(key);
     this.seen.delete(key);
     // A file first read under one name keeps it: later names are rotations.

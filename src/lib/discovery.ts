@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import micromatch from 'micromatch';
 import { timerDelay } from './durations';
+import { inodeKey } from './file-identity';
 import { fileSystemType, pseudoFileSystem } from './file-system-types';
 
 /** What is done with symbolic links below the folder. */
@@ -668,7 +669,7 @@ export class Discovery {
     if (this.known.has(file)) return;
     if (this.symlinks === 'inside') {
       // One file, two paths (one a link): announced once; a change under the other path pokes it.
-      const id = `${info.dev}:${info.ino}`;
+      const id = inodeKey(info);
       const other = this.byIdentity.get(id);
       if (other && other.path !== file && (viaLink || other.viaLink) && this.known.has(other.path)) {
         this.sink.changed(other.path);

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { type FileIdentity, HEAD_BYTES, identify } from './file-identity';
+import { type FileIdentity, HEAD_BYTES, identify, inodeKey } from './file-identity';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type ReaderSettings } from './file-reader';
 import { findCopy, findFileByIdentity, findNewerRotations, type FoundFile } from './sibling-search';
 import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
@@ -490,7 +490,7 @@ export class FileFollower {
     const newest = this.newestPoint();
     if (!newest) return;
     // Searches repeat while the path is missing: only when files were renamed or created.
-    const from = `${newest.identity.dev}:${newest.identity.ino}`;
+    const from = inodeKey(newest.identity);
     const listing = (await fsp.readdir(this.dir).catch(() => [] as string[])).sort().join('/');
     if (this.lastSearch?.from === from && this.lastSearch.listing === listing) return;
     this.lastSearch = { from, listing };

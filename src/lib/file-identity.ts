@@ -60,7 +60,15 @@ export async function hasSameHead(known: FileIdentity, handle: FileHandle, stats
   return (await hashHead(handle, known.headLength)) === known.headHash;
 }
 
+/**
+ * The key of the file an identity (or a stat) names: device and inode. The
+ * one place it is built, so every map of files agrees on it.
+ */
+export function inodeKey(of: { dev: number; ino: number }): string {
+  return `${of.dev}:${of.ino}`;
+}
+
 /** A short key for logs and checkpoint entries. */
 export function identityKey(id: FileIdentity): string {
-  return `${id.dev}:${id.ino}:${id.headHash.slice(0, 12)}`;
+  return `${inodeKey(id)}:${id.headHash.slice(0, 12)}`;
 }

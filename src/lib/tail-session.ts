@@ -9,7 +9,7 @@
  * pauses: memory stays bounded whatever the backlog.
  */
 import type { Stats } from 'node:fs';
-import { type FileIdentity } from './file-identity';
+import { type FileIdentity, inodeKey } from './file-identity';
 import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import type { LineChunk } from './file-reader';
@@ -50,7 +50,6 @@ export interface TailSessionOptions extends Omit<FollowerOptions, 'resume'> {
   creditPool?: CreditPool;
 }
 
-const fileKeyOf = (identity: FileIdentity) => `${identity.dev}:${identity.ino}`;
 
 interface SessionStats {
   lines: number;
@@ -102,7 +101,7 @@ export class TailSession {
       // Stopped meanwhile (the node closed right after it started): a follower now would read on, unstopped.
       if (this.stopped) return;
     }
-    for (const point of resume ?? []) this.delivered.set(fileKeyOf(point.identity), { ...point });
+    for (const point of resume ?? []) this.delivered.set(inodeKey(point.identity), { ...point });
     this.follower = new FileFollower({ ...this.options, resume }, {
       deliver: (chunk) => this.deliver(chunk),
       opened: (identity, offset) => this.opened(identity, offset),
@@ -153,7 +152,7 @@ export class TailSession {
   snapshot(): FileSnapshot {
     const seen = this.follower?.snapshot();
     const current = seen?.current;
-    const committed = current && this.delivered.get(fileKeyOf(current.identity))?.offset;
+    const committed = current && this.delivered.get(inodeKey(current.identity))?.offset;
     const rotatedLag = (seen?.rotated ?? []).reduce((sum, f) => sum + Math.max(0, f.size - f.offset), 0);
     const { lines, rotations, truncations, lastError } = this.stats;
     return {
@@ -187,7 +186,7 @@ export class TailSession {
     await this.writer?.flush();
     // Hand back what was delivered, not what was read: unacknowledged lines
     // are read again.
-    return points.map((p) => this.delivered.get(fileKeyOf(p.identity)) ?? p);
+    return points.map((p) => this.delivered.get(inodeKey(p.identity)) ?? p);
   }
 
   /** Stops and forgets the checkpoint (the node was removed). */
@@ -201,7 +200,7 @@ export class TailSession {
   }
 
   private async deliver(chunk: LineChunk): Promise<void> {
-    const key = fileKeyOf(chunk.identity);
+    const key = inodeKey(chunk.identity);
     const known = this.delivered.get(key);
     if (known) {
       // Lines from before the known offset: the file was truncated and written again.
@@ -220,7 +219,7 @@ export class TailSession {
 
   /** A file opened at `offset`: what lies before it counts as delivered. */
   private opened(identity: FileIdentity, offset: number): void {
-    const key = fileKeyOf(identity);
+    const key = inodeKey(identity);
     const known = this.delivered.get(key);
     if (!known || known.offset > offset) this.delivered.set(key, { identity, offset });
     this.writeCheckpoint();
@@ -245,7 +244,7 @@ export class TailSession {
   private writeCheckpoint(): void {
     if (!this.writer || !this.follower) return;
     // Only files still followed; rotated files finished are dropped.
-    const live = this.follower.positions().map((p) => fileKeyOf(p.identity));
+    const live = this.follower.positions().map((p) => inodeKey(p.identity));
     const files = live.map((key) => this.delivered.get(key)).filter((p): p is ResumePoint => p !== undefined);
     this.writer.update({ path: this.options.path, files });
   }

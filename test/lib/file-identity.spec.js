@@ -5,7 +5,7 @@ const fsp = require('fs/promises');
 const os = require('os');
 const path = require('path');
 const { createHash } = require('crypto');
-const { HEAD_BYTES, identify, hashHead, isSameFile, hasSameHead, identityKey } = require('../../dist/lib/file-identity');
+const { HEAD_BYTES, identify, hashHead, isSameFile, hasSameHead, identityKey, inodeKey } = require('../../dist/lib/file-identity');
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
@@ -57,6 +57,17 @@ describe('file-identity', function () {
     (await same(identity, file)).should.be.true();
     fs.appendFileSync(file, 'more\n');
     (await same(identity, file)).should.be.true();
+  });
+
+  it('inodeKey: an identity and a stat of the same file give one key; a copy another', async function () {
+    const file = path.join(dir, 'a.log');
+    fs.writeFileSync(file, 'line\n');
+    const { identity } = await look(file);
+    inodeKey(identity).should.equal(inodeKey(fs.statSync(file)));
+    inodeKey(identity).should.equal(`${identity.dev}:${identity.ino}`);
+    fs.copyFileSync(file, path.join(dir, 'b.log'));
+    inodeKey(fs.statSync(path.join(dir, 'b.log'))).should.not.equal(inodeKey(identity));
+    identityKey(identity).should.startWith(`${inodeKey(identity)}:`);
   });
 
   it('a copy with the same content but another inode is not the same file (but has the same head)', async function () {
