@@ -12,10 +12,9 @@
  * New data is noticed through a watch on the file's folder, with a stat poll
  * as a safety net where events do not arrive (network shares, containers).
  */
-import { createHash } from 'node:crypto';
 import { promises as fsp, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { type FileIdentity, HEAD_BYTES, identify, inodeKey } from './file-identity';
+import { type FileIdentity, HEAD_BYTES, headHashOf, identify, inodeKey, readHead } from './file-identity';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type ReaderSettings } from './file-reader';
 import { findCopy, findFileByIdentity, findNewerRotations, type FoundFile } from './sibling-search';
 import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
@@ -718,14 +717,9 @@ async function identifyAgainst(
   stats: Stats,
   points: ResumePoint[],
 ): Promise<{ identity: FileIdentity; matched: ResumePoint | undefined }> {
-  const head = Buffer.alloc(Math.min(HEAD_BYTES, stats.size));
-  let read = 0;
-  while (read < head.length) {
-    const { bytesRead } = await handle.read(head, read, head.length - read, read);
-    if (bytesRead === 0) break;
-    read += bytesRead;
-  }
-  const hash = (n: number) => createHash('sha256').update(head.subarray(0, n)).digest('hex');
+  const head = await readHead(handle, Math.min(HEAD_BYTES, stats.size));
+  const read = head.length;
+  const hash = (n: number) => headHashOf(head.subarray(0, n));
   const identity: FileIdentity = { dev: stats.dev, ino: stats.ino, headLength: read, headHash: hash(read) };
   const matched = points.find(
     (p) => p.identity.dev === stats.dev && p.identity.ino === stats.ino && p.identity.headLength <= read && hash(p.identity.headLength) === p.identity.headHash,

@@ -34,6 +34,11 @@ export async function identify(handle: FileHandle, stats: Stats): Promise<FileId
 }
 
 export async function hashHead(handle: FileHandle, length: number): Promise<string> {
+  return headHashOf(await readHead(handle, length));
+}
+
+/** Up to `length` bytes from the start of the open file (fewer when it is shorter). */
+export async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
   const head = Buffer.alloc(length);
   let read = 0;
   while (read < length) {
@@ -41,7 +46,12 @@ export async function hashHead(handle: FileHandle, length: number): Promise<stri
     if (bytesRead === 0) break;
     read += bytesRead;
   }
-  return createHash('sha256').update(head.subarray(0, read)).digest('hex');
+  return head.subarray(0, read);
+}
+
+/** The hash an identity keeps of a file's first bytes: the one place it is computed. */
+export function headHashOf(head: Buffer): string {
+  return createHash('sha256').update(head).digest('hex');
 }
 
 /**

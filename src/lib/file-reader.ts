@@ -3,11 +3,10 @@
  * and hands the lines to a sink. It knows nothing about paths or rotation:
  * the follower decides which files to read and when.
  */
-import { createHash } from 'node:crypto';
 import { fstatSync, readSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { HEAD_BYTES, type FileIdentity, identify } from './file-identity';
+import { HEAD_BYTES, type FileIdentity, headHashOf, identify } from './file-identity';
 import { LineSplitter, type LineSplitterOptions, type SplitResult, type SplitterEvent } from './line-splitter';
 import { InlineReads, suitsInlineReads } from './inline-reads';
 
@@ -193,7 +192,7 @@ export class FileReader {
     if (read < known.headLength) return false;
     const now = this.headScratch.subarray(0, known.headLength);
     if (this.headOf === known && this.head) return now.equals(this.head);
-    if (sha256(now) !== known.headHash) return false;
+    if (headHashOf(now) !== known.headHash) return false;
     this.keepHead(now);
     return true;
   }
@@ -363,13 +362,13 @@ export class FileReader {
     if (read < need) return false;
     const head = this.headScratch;
     const knownHead = head.subarray(0, known.headLength);
-    if (this.headOf === known && this.head ? !knownHead.equals(this.head) : sha256(knownHead) !== known.headHash) return false;
+    if (this.headOf === known && this.head ? !knownHead.equals(this.head) : headHashOf(knownHead) !== known.headHash) return false;
     if (chunk && from < read) {
       const overlap = Math.min(read, readTo) - from;
       if (!head.subarray(from, from + overlap).equals(chunk.subarray(0, overlap))) return false;
     }
     // Same dev and ino: a reader of a copy keeps the identity of the original.
-    if (read > known.headLength) this.identity = { ...known, headLength: read, headHash: sha256(head.subarray(0, read)) };
+    if (read > known.headLength) this.identity = { ...known, headLength: read, headHash: headHashOf(head.subarray(0, read)) };
     this.keepHead(head.subarray(0, this.identity.headLength));
     return true;
   }
@@ -424,6 +423,3 @@ async function dropRead(ahead: { buffer: Buffer; read: Promise<unknown> }): Prom
   return undefined;
 }
 
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
