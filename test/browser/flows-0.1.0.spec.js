@@ -89,13 +89,7 @@ describe(`0.1.0 nodes in the editor of a real Node-RED ${nr.version} on Node ${n
   /** Pack nodes of the fixture, each with the id it got in the editor. */
   let imported = [];
 
-  const guarded = (fn) =>
-    async function () {
-      errors.take();
-      await fn.call(this);
-      const seen = errors.take();
-      if (seen.length) throw new Error(`errors in the page:\n  ${seen.join('\n  ')}`);
-    };
+  const guarded = (fn) => ed.failingOnPageErrors(() => errors, fn);
 
   before(async function () {
     ed.skipUnlessBrowser(this);

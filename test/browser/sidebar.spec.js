@@ -86,13 +86,7 @@ describe(`log ingest sidebar in a real Node-RED ${nr.version} on Node ${nodeVers
   /** URLs of the sidebar's GET log-ingest/sources requests, in order. */
   const polls = [];
 
-  const guarded = (fn) =>
-    async function () {
-      errors.take();
-      await fn.call(this);
-      const seen = errors.take();
-      if (seen.length) throw new Error(`errors in the page:\n  ${seen.join('\n  ')}`);
-    };
+  const guarded = (fn) => ed.failingOnPageErrors(() => errors, fn);
 
   before(async function () {
     ed.skipUnlessBrowser(this);

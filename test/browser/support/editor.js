@@ -165,6 +165,19 @@ class PageErrors {
   }
 }
 
+/**
+ * Wraps a test so that it fails when the page reported errors of the pack
+ * while it ran. `errorsOf()` gives the PageErrors, made once the page is open.
+ */
+function failingOnPageErrors(errorsOf, fn) {
+  return async function () {
+    errorsOf().take();
+    await fn.call(this);
+    const seen = errorsOf().take();
+    if (seen.length) throw new Error(`errors in the page:\n  ${seen.join('\n  ')}`);
+  };
+}
+
 // --- the editor ---------------------------------------------------------------------
 
 /** Resolves once the editor has loaded its node definitions and shows a workspace. */
@@ -640,6 +653,7 @@ module.exports = {
   getNodeSets,
   disableInfoTips,
   PageErrors,
+  failingOnPageErrors,
   waitForEditor,
   paletteSelector,
   nodeIds,
