@@ -6,17 +6,14 @@
 // runUnprivileged (see unprivileged.js), since root enters any folder.
 const fs = require('fs');
 const path = require('path');
-const { helper, nodeModule } = require('./helper');
+const { nodeModule } = require('./helper');
 const { collector } = require('./collect');
-const { dropPrivileges } = require('./unprivileged');
+const { runNodesUnprivileged } = require('./unprivileged');
 
 const [root, stateDir] = process.argv.slice(2);
+const dirWatch = nodeModule('dir-watch');
 
-(async () => {
-  const dirWatch = nodeModule('dir-watch');
-  helper.settings({ logIngestDir: stateDir });
-  await helper.startServer();
-  dropPrivileges();
+runNodesUnprivileged(stateDir, async (helper) => {
   await helper.load(dirWatch, [
     { id: 'watch', type: 'dir-watch', path: root, pattern: '*.log', recursive: true, startAt: 'beginning', idleFlush: 0, pollInterval: 0.1, wires: [['lines'], ['events']] },
     { id: 'lines', type: 'helper' },
@@ -31,11 +28,5 @@ const [root, stateDir] = process.argv.slice(2);
   await lines.untilLines(2);
   const errors = node.error.getCalls().filter((c) => c.thisValue === node).map((c) => String(c.args[0]));
   const errorEvents = events.messages.filter((m) => m.payload === 'error').map(({ payload, topic, file }) => ({ payload, topic, file }));
-  await helper.unload();
-  await helper.stopServer();
-  process.stdout.write(JSON.stringify({ lines: lines.lines(), errorEvents, errors }));
-  process.exit(0);
-})().catch((err) => {
-  process.stderr.write(String(err && err.stack));
-  process.exit(1);
+  return { lines: lines.lines(), errorEvents, errors };
 });

@@ -40,4 +40,28 @@ function dropPrivileges() {
   }
 }
 
-module.exports = { runUnprivileged, dropPrivileges, NOBODY };
+/**
+ * The whole of a child started by `runUnprivileged` that runs nodes in the
+ * node test helper: starts its server with the pack's state in `stateDir`,
+ * drops privileges, runs `body` (which must require nothing more), then
+ * unloads, stops, prints what `body` returned as JSON and exits. On a
+ * failure it prints the stack and exits with 1.
+ */
+function runNodesUnprivileged(stateDir, body) {
+  const { helper } = require('./helper');
+  (async () => {
+    helper.settings({ logIngestDir: stateDir });
+    await helper.startServer();
+    dropPrivileges();
+    const result = await body(helper);
+    await helper.unload();
+    await helper.stopServer();
+    process.stdout.write(JSON.stringify(result));
+    process.exit(0);
+  })().catch((err) => {
+    process.stderr.write(String(err && err.stack));
+    process.exit(1);
+  });
+}
+
+module.exports = { runUnprivileged, runNodesUnprivileged, dropPrivileges, NOBODY };
