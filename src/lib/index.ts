@@ -3,7 +3,9 @@
  * and nothing else. The modules behind it do not know Node-RED.
  *
  * Reading files: DirectoryTail (a folder) and TailSession (one file) follow
- * files and hand over chunks of lines with a delivery ticket each.
+ * files and hand over chunks of lines with a delivery ticket each;
+ * PositionBook is the one owner of how far each file was delivered, and the
+ * checkpoint is its serialization.
  * Delivering: ingest-ticket is the ticket protocol between sources and
  * batchers; DeliveryLedger finds a source's tracker by ticket; MicroBatcher
  * makes batches. docs/ARCHITECTURE.md has the whole map.
@@ -14,6 +16,7 @@ export { TailSession, type TailSessionOptions } from './tail-session';
 export type { FollowerError, FollowerNotice, FollowerState, ResumePoint } from './file-follower';
 export type { LineChunk, SplitterSettings } from './file-reader';
 export { CheckpointStore, type CheckpointProblem } from './checkpoint-store';
+export { PositionBook } from './position-book';
 export { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 
 export { sourceName, sourceNodeId, readTicket, settleTicket, TICKET_PROPERTY, type Ticket, type TicketOutcome } from './ingest-ticket';

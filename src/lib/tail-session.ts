@@ -15,7 +15,8 @@ import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot'
 import type { LineChunk } from './file-reader';
 import { type CreditPool, type DeliveryLedger, DeliveryTracker } from './delivery-ledger';
 import type { Ticket } from './ingest-ticket';
-import { type CheckpointProblem, type CheckpointShelf, CheckpointWriter } from './checkpoint-store';
+import type { CheckpointProblem, CheckpointShelf } from './checkpoint-store';
+import { PositionBook } from './position-book';
 import { timerDelay } from './durations';
 
 export interface TailSessionHooks {
@@ -41,11 +42,17 @@ export interface TailSessionOptions extends Omit<FollowerOptions, 'resume'> {
   sourceId: string;
   /** Where batchers find this session's tracker by ticket (one per Node-RED runtime). */
   ledger: DeliveryLedger;
+  /**
+   * The book this session keeps its positions in, shared with the sessions
+   * before and after it (after a stop, a close for the open-file limit or a
+   * rewind, the next one resumes from it) and, in a dir-watch, with the
+   * other files' sessions.
+   */
+  book?: PositionBook;
+  /** Without a book: where this session's own book is kept. */
   checkpoints?: { store: CheckpointShelf; key: string; intervalMs: number };
-  /** Use the stored checkpoint for this path, if any. */
+  /** Use the stored checkpoint for this path, if any (when the book knows nothing of it). */
   resume: boolean;
-  /** Positions handed over from an earlier session (a stop and start). */
-  resumeFrom?: ResumePoint[];
   /** Sessions that share one credit (a dir-watch's files); without it the credit is this session's own. */
   creditPool?: CreditPool;
 }
@@ -62,9 +69,7 @@ interface SessionStats {
 export class TailSession {
   private follower: FileFollower | undefined;
   private readonly tracker: DeliveryTracker;
-  private readonly writer: CheckpointWriter | undefined;
-  /** Delivered offset and latest identity per file (dev:ino). */
-  private readonly delivered = new Map<string, ResumePoint>();
+  private readonly book: PositionBook;
   private paused = false;
   /** Set by stop() and discard(): a start still loading the checkpoint then follows nothing. */
   private stopped = false;
@@ -75,9 +80,11 @@ export class TailSession {
     private readonly options: TailSessionOptions,
     private readonly hooks: TailSessionHooks,
   ) {
-    this.tracker = new DeliveryTracker(options.sourceId, (key, offset) => this.committed(key, offset), options.creditPool);
+    this.tracker = new DeliveryTracker(options.sourceId, (key, offset) => this.book.committed(options.path, key, offset), options.creditPool);
     const cp = options.checkpoints;
-    this.writer = cp ? new CheckpointWriter(cp.store, cp.key, cp.intervalMs, hooks.checkpointError) : undefined;
+    this.book =
+      options.book ??
+      new PositionBook(cp && { shelf: cp.store, keyOf: () => cp.key, intervalMs: cp.intervalMs, onError: hooks.checkpointError });
   }
 
   get path(): string {
@@ -91,18 +98,16 @@ export class TailSession {
 
   async start(): Promise<void> {
     this.options.ledger.register(this.tracker);
-    let resume = this.options.resumeFrom;
-    if (!resume && this.options.resume && this.options.checkpoints) {
-      const { store, key } = this.options.checkpoints;
-      const saved = await store.load(key, this.options.path);
-      if (saved.kind === 'loaded') {
-        if (saved.checkpoint.path === this.options.path) resume = saved.checkpoint.files;
-      } else if (saved.kind !== 'none') this.hooks.checkpointProblem(saved);
+    const { path } = this.options;
+    let resume = this.book.resumePoints(path);
+    if (!resume && this.options.resume) {
+      const saved = await this.book.load(path);
+      if (saved.kind === 'loaded') resume = saved.points;
+      else if (saved.kind !== 'none') this.hooks.checkpointProblem(saved);
       // Stopped meanwhile (the node closed right after it started): a follower now would read on, unstopped.
       if (this.stopped) return;
     }
-    for (const point of resume ?? []) this.delivered.set(inodeKey(point.identity), { ...point });
-    this.follower = new FileFollower({ ...this.options, resume }, {
+    const follower = new FileFollower({ ...this.options, resume }, {
       deliver: (chunk) => this.deliver(chunk),
       opened: (identity, offset) => this.opened(identity, offset),
       state: (s) => {
@@ -115,8 +120,10 @@ export class TailSession {
         this.hooks.error(e);
       },
     });
-    if (this.paused) this.follower.pause();
-    this.follower.start();
+    this.book.follow(path, resume ?? [], () => follower.positions());
+    this.follower = follower;
+    if (this.paused) follower.pause();
+    follower.start();
   }
 
   pause(): void {
@@ -140,7 +147,7 @@ export class TailSession {
   }
 
   /** Something changed on disk (a watcher elsewhere saw it): read now. */
-  poke(): void {
+  trigger(): void {
     this.follower?.trigger();
   }
 
@@ -152,7 +159,7 @@ export class TailSession {
   snapshot(): FileSnapshot {
     const seen = this.follower?.snapshot();
     const current = seen?.current;
-    const committed = current && this.delivered.get(inodeKey(current.identity))?.offset;
+    const committed = current && this.book.deliveredOffset(this.options.path, current.identity);
     const rotatedLag = (seen?.rotated ?? []).reduce((sum, f) => sum + Math.max(0, f.size - f.offset), 0);
     const { lines, rotations, truncations, lastError } = this.stats;
     return {
@@ -182,11 +189,11 @@ export class TailSession {
     if (this.tracker.outstanding > 0) this.options.ledger.requestFlush(this.options.sourceId);
     await withTimeout(this.tracker.whenDrained(), settleMs);
     this.options.ledger.unregister(this.tracker);
-    this.writeCheckpoint();
-    await this.writer?.flush();
-    // Hand back what was delivered, not what was read: unacknowledged lines
-    // are read again.
-    return points.map((p) => this.delivered.get(inodeKey(p.identity)) ?? p);
+    if (!this.follower) return [];
+    // What was delivered, not what was read: unacknowledged lines are read again.
+    const resume = this.book.stopped(this.options.path, points);
+    await this.book.flush(this.options.path);
+    return resume;
   }
 
   /** Stops and forgets the checkpoint (the node was removed). */
@@ -195,18 +202,12 @@ export class TailSession {
     this.tracker.close();
     await this.follower?.stop();
     this.options.ledger.unregister(this.tracker);
-    this.writer?.cancel();
-    await this.options.checkpoints?.store.remove(this.options.checkpoints.key).catch(() => undefined);
+    await this.book.remove(this.options.path);
   }
 
   private async deliver(chunk: LineChunk): Promise<void> {
     const key = inodeKey(chunk.identity);
-    const known = this.delivered.get(key);
-    if (known) {
-      // Lines from before the known offset: the file was truncated and written again.
-      if (chunk.start < known.offset) known.offset = chunk.start;
-      known.identity = chunk.identity;
-    } else this.delivered.set(key, { identity: chunk.identity, offset: chunk.start });
+    this.book.sent(this.options.path, chunk.identity, chunk.start);
     this.stats.lines += chunk.lines.length;
     const ticket = this.tracker.issue(key, chunk.end, chunk.lines.length, this.hooks.acksPerMessage(chunk));
     this.hooks.emit(chunk, ticket);
@@ -219,10 +220,7 @@ export class TailSession {
 
   /** A file opened at `offset`: what lies before it counts as delivered. */
   private opened(identity: FileIdentity, offset: number): void {
-    const key = inodeKey(identity);
-    const known = this.delivered.get(key);
-    if (!known || known.offset > offset) this.delivered.set(key, { identity, offset });
-    this.writeCheckpoint();
+    this.book.opened(this.options.path, identity, offset);
     this.hooks.opened?.(identity, offset);
   }
 
@@ -233,20 +231,6 @@ export class TailSession {
     if (notice.kind === 'rotated') this.stats.rotations++;
     else if (notice.kind === 'truncated') this.stats.truncations++;
     this.hooks.notice(notice);
-  }
-
-  private committed(key: string, offset: number): void {
-    const point = this.delivered.get(key);
-    if (point) point.offset = offset;
-    this.writeCheckpoint();
-  }
-
-  private writeCheckpoint(): void {
-    if (!this.writer || !this.follower) return;
-    // Only files still followed; rotated files finished are dropped.
-    const live = this.follower.positions().map((p) => inodeKey(p.identity));
-    const files = live.map((key) => this.delivered.get(key)).filter((p): p is ResumePoint => p !== undefined);
-    this.writer.update({ path: this.options.path, files });
   }
 }
 

@@ -33,6 +33,7 @@ const { setImmediate: nextTurn, setTimeout: delay } = require('timers/promises')
 const { FileFollower } = require('../../dist/lib/file-follower');
 const { TailSession } = require('../../dist/lib/tail-session');
 const { CheckpointStore } = require('../../dist/lib/checkpoint-store');
+const { PositionBook } = require('../../dist/lib/position-book');
 const { DeliveryLedger } = require('../../dist/lib/delivery-ledger');
 
 const deliveryLedger = new DeliveryLedger();
@@ -610,9 +611,21 @@ class SessionEngine {
     this.paused = false;
   }
 
-  async start(resumeFrom) {
+  /** A book as a new process has it: nothing in memory, the checkpoint on disk. */
+  newBook() {
+    return new PositionBook({
+      shelf: this.store,
+      keyOf: () => this.key,
+      intervalMs: this.checkpointMs,
+      onError: (err) => this.world.note({ checkpointError: String(err) }),
+    });
+  }
+
+  /** Starts a session on `book`: a new one reads the checkpoint, the last one resumes from what it holds. */
+  async start(book = this.newBook()) {
     const world = this.world;
     const live = { crashed: false };
+    this.book = book;
     const session = new TailSession(
       {
         ...BASE_OPTIONS,
@@ -621,9 +634,8 @@ class SessionEngine {
         inlineReads: this.inlineReads,
         sourceId: `model-${++sessionCounter}`,
         ledger: deliveryLedger,
-        checkpoints: { store: this.store, key: this.key, intervalMs: this.checkpointMs },
+        book,
         resume: true,
-        resumeFrom,
       },
       {
         emit: (chunk) => {
@@ -677,10 +689,10 @@ class SessionEngine {
     if (fromStore) {
       const files = await this.savedFiles();
       this.world.beginEpoch(files);
-      await this.start(undefined);
+      await this.start();
     } else {
       this.world.beginEpoch(this.points);
-      await this.start(this.points);
+      await this.start(this.book);
     }
   }
 
@@ -702,16 +714,17 @@ class SessionEngine {
     const s = this.session;
     this.live.crashed = true;
     this.paused = false;
-    s.writer.update = () => undefined;
-    s.writer.cancel();
-    await s.writer.writing; // a write in progress at the crash completes (it is atomic)
+    const writer = this.book.paths.get(this.world.path).writer; // white-box: the path's checkpoint writer
+    writer.update = () => undefined;
+    writer.cancel();
+    await writer.writing; // a write in progress at the crash completes (it is atomic)
     s.tracker.close();
     await s.follower.stop(); // only to close its files and watchers: its points are dropped
     deliveryLedger.unregister(s.tracker);
     const files = await this.savedFiles();
     this.world.crashedWith(files);
     this.world.beginEpoch(files);
-    await this.start(undefined);
+    await this.start();
   }
 
   /** Rotated files still open (white-box). */
@@ -720,7 +733,7 @@ class SessionEngine {
   }
 
   poke() {
-    this.session.poke();
+    this.session.trigger();
   }
 
   async stop() {

@@ -8,6 +8,7 @@ import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import {
   CheckpointStore,
+  PositionBook,
   TailSession,
   settleTicket,
   sourceName,
@@ -15,7 +16,6 @@ import {
   type FollowerNotice,
   type FollowerState,
   type LineChunk,
-  type ResumePoint,
   type TailSessionOptions,
   type Ticket,
 } from '../../lib/index';
@@ -47,6 +47,14 @@ export default function register(RED: NodeAPI): void {
     const { output, ...baseOptions } = readLineOptions(def, new SettingsReader(RED, node));
     const out = lineOutput(runtime.batchSizes, def, output, 0);
     const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
+    // One checkpoint per node, for the path it follows now; a stop and start,
+    // or a rewind, resumes from the book.
+    const book = new PositionBook({
+      shelf: store,
+      keyOf: () => node.id,
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+      onError: (err) => node.warn(RED._('file-tail.errors.checkpoint', { message: String(err) })),
+    });
     const configured = readTyped(RED, node, def.path, def.pathType, 'str');
     const policy = pathPolicy(RED);
     if (configured.env && configured.text === '') node.warn(RED._('file-tail.warnings.envUnset', { name: configured.env }));
@@ -54,7 +62,8 @@ export default function register(RED: NodeAPI): void {
     let session: TailSession | undefined;
     /** Set when the node is closing: the nodes after it may be stopping too. */
     let closing = false;
-    let stopped: { path: string; points: ResumePoint[] } | undefined;
+    /** The path followed last, once stopped: a start takes it up again where the book says. */
+    let stoppedPath: string | undefined;
     let lineCount = 0;
     let rotations = 0;
     let truncations = 0;
@@ -111,7 +120,7 @@ export default function register(RED: NodeAPI): void {
       reportNotice(RED, node, 'file-tail', notice);
     }
 
-    function startSession(given: string, resumeFrom?: ResumePoint[]): void {
+    function startSession(given: string): void {
       if (!given) {
         status.now({ fill: 'grey', shape: 'ring', text: RED._('file-tail.status.noPath') });
         return;
@@ -131,8 +140,7 @@ export default function register(RED: NodeAPI): void {
         sourceId: sourceName(node.id, runtime.nextInstance()),
         ledger: runtime.ledger,
         resume: true,
-        resumeFrom,
-        checkpoints: { store, key: node.id, intervalMs: CHECKPOINT_INTERVAL_MS },
+        book,
       };
       session = new TailSession(options, {
         emit,
@@ -153,7 +161,8 @@ export default function register(RED: NodeAPI): void {
       const current = session;
       session = undefined;
       if (!current) return;
-      stopped = { path: current.path, points: await current.stop(CLOSE_SETTLE_MS) };
+      await current.stop(CLOSE_SETTLE_MS);
+      stoppedPath = current.path;
     }
 
     // Commands, path switches and close run one after another, never interleaved.
@@ -171,7 +180,9 @@ export default function register(RED: NodeAPI): void {
     async function handleInput(msg: NodeMessage): Promise<void> {
       if (typeof msg.path === 'string' && msg.path !== '') {
         await stopSession();
-        stopped = undefined;
+        // Another path: the positions of this one are not taken up again (its checkpoint gives way to the new path's).
+        if (stoppedPath !== undefined) book.forget(stoppedPath);
+        stoppedPath = undefined;
         lineCount = 0;
         startSession(msg.path);
         return;
@@ -183,9 +194,9 @@ export default function register(RED: NodeAPI): void {
         onState('stopped');
       } else if (command === 'start') {
         if (session) return;
-        const from = stopped;
-        stopped = undefined;
-        startSession(from?.path ?? configured.text, from?.points);
+        const from = stoppedPath;
+        stoppedPath = undefined;
+        startSession(from ?? configured.text);
       } else {
         throw new Error(RED._('file-tail.errors.badCommand', { command }));
       }
@@ -226,8 +237,8 @@ export default function register(RED: NodeAPI): void {
           const current = session;
           if (!current) return;
           session = undefined;
-          const points = await current.stop(0);
-          startSession(current.path, points.length > 0 ? points : undefined);
+          await current.stop(0);
+          startSession(current.path);
         }),
     });
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -241,7 +252,7 @@ export default function register(RED: NodeAPI): void {
         const file = session.snapshot();
         return { state: file.state, files: [file] };
       }
-      return { state: refused ? 'notAllowed' : stopped || configured.text ? 'stopped' : 'noPath', files: [] };
+      return { state: refused ? 'notAllowed' : stoppedPath !== undefined || configured.text ? 'stopped' : 'noPath', files: [] };
     });
 
     startSession(configured.text);
