@@ -16,16 +16,17 @@ import { Discovery, type DiscoveryMode, type DiscoveryOptions } from './discover
 import { TailSession, type TailSessionOptions } from './tail-session';
 import { hasSameHead } from './file-identity';
 import { openRegularFile } from './regular-file';
-import type { LineChunk, ReaderSettings } from './file-reader';
+import type { ReaderSettings } from './file-reader';
 import type { FollowerError, FollowerNotice, FollowerState, StartAt } from './file-follower';
 import { CreditPool, type DeliveryLedger } from './delivery-ledger';
-import { sourceName, type Ticket } from './ingest-ticket';
-import type { CheckpointProblem, CheckpointStore } from './checkpoint-store';
+import { sourceName } from './ingest-ticket';
+import type { CheckpointStore } from './checkpoint-store';
 import { CheckpointBook } from './checkpoint-book';
 import { PositionBook } from './position-book';
 import { OpenFiles } from './open-files';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import { timerDelay } from './durations';
+import type { CheckpointEvents, FollowEvents, LineEvents } from './source-events';
 export { IDLE_CLOSE_MS, IDLE_KEEP_OPEN } from './open-files';
 import type { OpenDescriptor } from './path-policy';
 
@@ -78,19 +79,12 @@ export interface DirectorySnapshot {
   lastError: LastError | undefined;
 }
 
-export interface DirectoryTailHooks {
-  emit(chunk: LineChunk, ticket: Ticket): void;
-  acksPerMessage(chunk: LineChunk): number;
-  /** Lines allowed in flight unacknowledged, for the whole tree. */
-  creditLines(): number;
+/** What a directory tail reports: its files' events, lines and checkpoints, and the tree's own. */
+export interface DirectoryTailEvents extends Omit<FollowEvents, 'state'>, CheckpointEvents, LineEvents {
+  /** A file was added, rotated, truncated, removed, refused or skipped. */
   event(event: FileEvent): void;
-  notice(notice: FollowerNotice): void;
-  error(error: FollowerError): void;
+  /** How changes are noticed now: events, polling, or waiting for the folder. */
   mode(mode: DiscoveryMode): void;
-  /** Writing a checkpoint failed. */
-  checkpointError(err: unknown): void;
-  /** A stored checkpoint could not be used (corrupt: kept aside; or unreadable); that file starts at `startAt`. */
-  checkpointProblem(problem: CheckpointProblem): void;
 }
 
 /**
@@ -128,7 +122,7 @@ export class DirectoryTail {
 
   constructor(
     private readonly options: DirectoryTailOptions,
-    private readonly hooks: DirectoryTailHooks,
+    private readonly events: DirectoryTailEvents,
   ) {
     const cp = options.checkpoints;
     const file = cp && new CheckpointBook(cp.store, `${options.id}~book`, cp.intervalMs);
@@ -138,7 +132,7 @@ export class DirectoryTail {
         shelf: file,
         keyOf: (path) => this.checkpointKey(path),
         intervalMs: file.intervalMs,
-        onError: hooks.checkpointError,
+        onError: events.checkpointError,
         read: { key: `${options.id}~seen`, root: options.discovery.root },
       },
     );
@@ -152,16 +146,16 @@ export class DirectoryTail {
       removed: (file) => this.removed(file),
       mode: (mode) => {
         this.mode = mode;
-        hooks.mode(mode);
+        events.mode(mode);
       },
       error: (err, where) => {
         const reason = err.code === 'EACCES' || err.code === 'EPERM' ? 'denied' : 'read';
         const error: FollowerError = { path: where, reason, code: err.code ?? 'EUNKNOWN', message: err.message };
         this.lastError = lastErrorAt(error);
-        hooks.error(error);
-        hooks.event({ event: 'error', path: where, detail: { code: err.code, message: err.message } });
+        events.error(error);
+        events.event({ event: 'error', path: where, detail: { code: err.code, message: err.message } });
       },
-      skipped: (where, reason, detail) => hooks.event({ event: 'skipped', path: where, detail: { reason, ...detail } }),
+      skipped: (where, reason, detail) => events.event({ event: 'skipped', path: where, detail: { reason, ...detail } }),
     });
   }
 
@@ -181,7 +175,7 @@ export class DirectoryTail {
     if (!(await this.admitted(this.options.discovery.root))) return;
     if (this.options.resume) {
       const problem = await this.positions.loadRead();
-      if (problem) this.hooks.checkpointProblem(problem);
+      if (problem) this.events.checkpointProblem(problem);
     }
     if (!this.running) return;
     this.discovery.start();
@@ -235,7 +229,7 @@ export class DirectoryTail {
     const returned = this.forgetTimers.has(file);
     this.cancelForget(file);
     if (this.files.has(file)) {
-      if (returned) this.hooks.event({ event: 'added', path: file, detail: { size: stats.size } });
+      if (returned) this.events.event({ event: 'added', path: file, detail: { size: stats.size } });
       this.changed(file);
       return;
     }
@@ -250,7 +244,7 @@ export class DirectoryTail {
       if (!this.running || !this.discovery.knows(file) || this.files.has(file)) return;
       // Followed before announced: a status shown on the event counts the file.
       const followed = this.files.follow(file, initial ? this.options.startAt : 'beginning');
-      this.hooks.event({ event: 'added', path: file, detail: { size: stats.size } });
+      this.events.event({ event: 'added', path: file, detail: { size: stats.size } });
       if (followed) await firstPass(followed);
     } finally {
       this.pickupDone();
@@ -273,8 +267,8 @@ export class DirectoryTail {
     if (!this.options.admit || (await this.options.admit(file).catch(() => false))) return true;
     const error: FollowerError = { path: file, reason: 'notAllowed', code: 'ENOTALLOWED', message: `${file} is outside the allowed paths` };
     if (file === this.options.discovery.root) this.lastError = lastErrorAt(error);
-    this.hooks.error(error);
-    this.hooks.event({ event: 'error', path: file, detail: { code: error.code, message: error.message } });
+    this.events.error(error);
+    this.events.event({ event: 'error', path: file, detail: { code: error.code, message: error.message } });
     return false;
   }
 
@@ -305,7 +299,7 @@ export class DirectoryTail {
     // The session reads what is left and notices a rotation by itself; if
     // the path stays gone, the file is let go.
     this.files.triggerOpen(file);
-    this.hooks.event({ event: 'removed', path: file });
+    this.events.event({ event: 'removed', path: file });
     this.cancelForget(file);
     const timer = setTimeout(() => void this.forget(file), timerDelay(Math.max(FORGET_AFTER_MS, (this.options.rotateWaitMs ?? 5000) * 2)));
     timer.unref?.();
@@ -345,29 +339,29 @@ export class DirectoryTail {
       emit: (chunk, ticket) => {
         this.files.touch(file);
         this.positions.noteHead(chunk.identity);
-        this.hooks.emit(chunk, ticket);
+        this.events.emit(chunk, ticket);
       },
-      acksPerMessage: (chunk) => this.hooks.acksPerMessage(chunk),
-      creditLines: () => this.hooks.creditLines(),
+      acksPerMessage: (chunk) => this.events.acksPerMessage(chunk),
+      creditLines: () => this.events.creditLines(),
       state: (state: FollowerState) => void state,
       // Opened again after being closed (the open-file limit, idling): resuming is routine, not news.
       notice: (notice) => {
         if (!(notice.kind === 'resumed' && reopened)) this.onNotice(notice);
       },
       error: (error) => {
-        this.hooks.error(error);
-        this.hooks.event({ event: 'error', path: error.path, detail: { code: error.code, message: error.message } });
+        this.events.error(error);
+        this.events.event({ event: 'error', path: error.path, detail: { code: error.code, message: error.message } });
       },
-      checkpointError: (err) => this.hooks.checkpointError(err),
-      checkpointProblem: (problem) => this.hooks.checkpointProblem(problem),
+      checkpointError: (err) => this.events.checkpointError(err),
+      checkpointProblem: (problem) => this.events.checkpointProblem(problem),
       opened: (identity) => this.positions.noteRead(identity, file),
     });
   }
 
   private onNotice(notice: FollowerNotice): void {
-    if (notice.kind === 'rotated') this.hooks.event({ event: 'rotated', path: notice.path });
-    else if (notice.kind === 'truncated') this.hooks.event({ event: 'truncated', path: notice.path, detail: { size: notice.size } });
-    this.hooks.notice(notice);
+    if (notice.kind === 'rotated') this.events.event({ event: 'rotated', path: notice.path });
+    else if (notice.kind === 'truncated') this.events.event({ event: 'truncated', path: notice.path, detail: { size: notice.size } });
+    this.events.notice(notice);
   }
 
   private checkpointKey(file: string): string {

@@ -10,29 +10,17 @@
  */
 import type { Stats } from 'node:fs';
 import { type FileIdentity, inodeKey } from './file-identity';
-import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type FollowerError, type ResumePoint } from './file-follower';
+import { FileFollower, type FollowerNotice, type FollowerOptions, type FollowerState, type ResumePoint } from './file-follower';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import type { LineChunk } from './file-reader';
 import { type CreditPool, type DeliveryLedger, DeliveryTracker } from './delivery-ledger';
-import type { Ticket } from './ingest-ticket';
-import type { CheckpointProblem, CheckpointShelf } from './checkpoint-store';
+import type { CheckpointShelf } from './checkpoint-store';
 import { PositionBook } from './position-book';
 import { timerDelay } from './durations';
+import type { CheckpointEvents, FollowEvents, LineEvents } from './source-events';
 
-export interface TailSessionHooks {
-  /** Sends the lines on; returns how many acknowledgements each message needs. */
-  emit(chunk: LineChunk, ticket: Ticket): void;
-  /** Acknowledgements a message will need (batchers wired downstream). */
-  acksPerMessage(chunk: LineChunk): number;
-  /** Most lines allowed in flight unacknowledged. */
-  creditLines(): number;
-  state(state: FollowerState): void;
-  notice(notice: FollowerNotice): void;
-  error(error: FollowerError): void;
-  /** Writing the checkpoint failed. */
-  checkpointError(err: unknown): void;
-  /** The stored checkpoint could not be used (corrupt: kept aside; or unreadable): reading starts at `startAt`. */
-  checkpointProblem(problem: CheckpointProblem): void;
+/** What a session reports: what a follower does, its checkpoint, its lines. */
+export interface TailSessionEvents extends FollowEvents, CheckpointEvents, LineEvents {
   /** A file is read from `offset` on (to recognise it later under another name). */
   opened?(identity: FileIdentity, offset: number): void;
 }
@@ -78,13 +66,13 @@ export class TailSession {
 
   constructor(
     private readonly options: TailSessionOptions,
-    private readonly hooks: TailSessionHooks,
+    private readonly events: TailSessionEvents,
   ) {
     this.tracker = new DeliveryTracker(options.sourceId, (key, offset) => this.book.committed(options.path, key, offset), options.creditPool);
     const cp = options.checkpoints;
     this.book =
       options.book ??
-      new PositionBook(cp && { shelf: cp.store, keyOf: () => cp.key, intervalMs: cp.intervalMs, onError: hooks.checkpointError });
+      new PositionBook(cp && { shelf: cp.store, keyOf: () => cp.key, intervalMs: cp.intervalMs, onError: events.checkpointError });
   }
 
   get path(): string {
@@ -103,7 +91,7 @@ export class TailSession {
     if (!resume && this.options.resume) {
       const saved = await this.book.load(path);
       if (saved.kind === 'loaded') resume = saved.points;
-      else if (saved.kind !== 'none') this.hooks.checkpointProblem(saved);
+      else if (saved.kind !== 'none') this.events.checkpointProblem(saved);
       // Stopped meanwhile (the node closed right after it started): a follower now would read on, unstopped.
       if (this.stopped) return;
     }
@@ -112,12 +100,12 @@ export class TailSession {
       opened: (identity, offset) => this.opened(identity, offset),
       state: (s) => {
         this.stats.state = s;
-        this.hooks.state(s);
+        this.events.state(s);
       },
       notice: (n) => this.onNotice(n),
       error: (e) => {
         this.stats.lastError = lastErrorAt(e);
-        this.hooks.error(e);
+        this.events.error(e);
       },
     });
     this.book.follow(path, resume ?? [], () => follower.positions());
@@ -209,19 +197,19 @@ export class TailSession {
     const key = inodeKey(chunk.identity);
     this.book.sent(this.options.path, chunk.identity, chunk.start);
     this.stats.lines += chunk.lines.length;
-    const ticket = this.tracker.issue(key, chunk.end, chunk.lines.length, this.hooks.acksPerMessage(chunk));
-    this.hooks.emit(chunk, ticket);
+    const ticket = this.tracker.issue(key, chunk.end, chunk.lines.length, this.events.acksPerMessage(chunk));
+    this.events.emit(chunk, ticket);
     // The lines just sent count in full however many they are: a batcher
     // downstream keeps the last of them until more come, so waiting for them
     // too would wait for its timer.
-    const credit = Math.max(this.hooks.creditLines(), chunk.lines.length);
+    const credit = Math.max(this.events.creditLines(), chunk.lines.length);
     if (this.tracker.creditInUse > credit) await this.tracker.whenBelow(credit);
   }
 
   /** A file opened at `offset`: what lies before it counts as delivered. */
   private opened(identity: FileIdentity, offset: number): void {
     this.book.opened(this.options.path, identity, offset);
-    this.hooks.opened?.(identity, offset);
+    this.events.opened?.(identity, offset);
   }
 
   private onNotice(notice: FollowerNotice): void {
@@ -230,7 +218,7 @@ export class TailSession {
     // read the rest of a copytruncate copy from there (deliver starts over).
     if (notice.kind === 'rotated') this.stats.rotations++;
     else if (notice.kind === 'truncated') this.stats.truncations++;
-    this.hooks.notice(notice);
+    this.events.notice(notice);
   }
 }
 
