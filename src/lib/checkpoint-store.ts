@@ -221,6 +221,11 @@ function parseFilePosition(entry: unknown): FilePosition | string {
   return position;
 }
 
+// The three below are process-wide on purpose: they are about folders on
+// disk, which every store and book of every runtime in the process shares,
+// and they hold no state of a runtime.
+
+/** Makes temp names unique across every writer in the process, whatever store it belongs to. */
 let tempCounter = 0;
 
 /** Folders known to exist: one mkdir per folder, not one per write. */
