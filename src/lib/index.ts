@@ -34,7 +34,7 @@ export {
   type SettleOutcome,
 } from './micro-batcher';
 
-export { KillSwitch, KillSwitchRegistry, type SwitchChange, type SwitchState } from './kill-switch';
+export { KillSwitch, KillSwitchRegistry, type SwitchChange, type SwitchState } from './kill-switch-state';
 export { PathPolicy, readAllowedPaths } from './path-policy';
 export { MAX_TIMER_MS, clampDelay } from './durations';
 export { RateMeter } from './rate-meter';

@@ -9,7 +9,7 @@ import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/con
 import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { CheckpointStore, DirectoryTail, maxOpenFilesWithin, openFileLimit, settleTicket, type DiscoveryMode, type FileEvent } from '../../lib/index';
-import { followKillSwitch } from '../shared/kill-switch';
+import { followKillSwitch } from '../shared/switch-control';
 import { rewindWhenBatchersRestart } from '../shared/stop-plan';
 import { runtimeOf } from '../shared/runtime';
 import { allowedText, pathPolicy, refusePath, resolvePath, serveAllowedPaths } from '../shared/allowed-paths';

@@ -19,7 +19,7 @@ import {
   type TailSessionOptions,
   type Ticket,
 } from '../../lib/index';
-import { followKillSwitch } from '../shared/kill-switch';
+import { followKillSwitch } from '../shared/switch-control';
 import { rewindWhenBatchersRestart } from '../shared/stop-plan';
 import { runtimeOf } from '../shared/runtime';
 import { allowedText, pathPolicy, refusePath, resolvePath, serveAllowedPaths } from '../shared/allowed-paths';

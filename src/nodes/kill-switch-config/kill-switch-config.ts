@@ -2,12 +2,12 @@
  * The kill-switch-config node: one named, persistent emergency stop that any
  * number of file-tail, micro-batch and kill-switch nodes share (their
  * `killSwitch` setting names it). The switch itself is the engine's
- * (src/lib/kill-switch); this config node opens it, logs its changes, and
+ * (src/lib/kill-switch-state); this config node opens it, logs its changes, and
  * makes it reachable by id over the admin API.
  */
 import type { NodeAPI, NodeDef } from '../shared/red';
 import { SettingsReader } from '../shared/config';
-import { openOwnSwitch, serveAdminEndpoints, type SwitchCarrier } from '../shared/kill-switch';
+import { openOwnSwitch, serveAdminEndpoints, type SwitchCarrier } from '../shared/switch-control';
 import { runtimeOf } from '../shared/runtime';
 
 interface KillSwitchConfigDef extends NodeDef {

@@ -5,12 +5,12 @@
  * reports every change of the switch, whatever caused it, and answers
  * "status". The switch is shared (a kill-switch-config node, `killSwitch`)
  * or the node's own; the state machine and its persistence are the
- * engine's (src/lib/kill-switch).
+ * engine's (src/lib/kill-switch-state).
  */
 import type { NodeAPI, NodeDef, NodeMessage, DoneFn, SendFn } from '../shared/red';
 import { SettingsReader, compactCount, numberOr } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { findSwitch, openOwnSwitch, serveAdminEndpoints, switchInfo, type SwitchCarrier } from '../shared/kill-switch';
+import { findSwitch, openOwnSwitch, serveAdminEndpoints, switchInfo, type SwitchCarrier } from '../shared/switch-control';
 import { printable, type SwitchChange } from '../../lib/index';
 import { runtimeOf } from '../shared/runtime';
 

@@ -9,7 +9,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus, DoneFn } from '..
 import { SettingsReader, checkNumber, compactCount, numberOr, readTyped, type NumberRule } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { readTicket, settleTicket, sourceNodeId, type Batch, type BatchSettler, type RecordGroup, type SettleOutcome, type Ticket } from '../../lib/index';
-import { followKillSwitch } from '../shared/kill-switch';
+import { followKillSwitch } from '../shared/switch-control';
 import { SwitchedBatcher, type KeptRecords } from '../shared/switched-batcher';
 import { runtimeOf } from '../shared/runtime';
 

@@ -3,7 +3,7 @@
  * that serves what the sidebar shows. `GET /log-ingest/sources` (permission
  * `log-ingest.read`) lists every running file-tail and dir-watch node with
  * its followed files, and every kill switch; the sidebar's buttons use
- * `POST /kill-switch/:id` (`kill-switch.write`, src/nodes/shared/kill-switch).
+ * `POST /kill-switch/:id` (`kill-switch.write`, src/nodes/shared/switch-control).
  * The listing is made when asked for: nothing runs while no editor looks.
  */
 import type { AdminHandler, NodeAPI } from '../../nodes/shared/red';

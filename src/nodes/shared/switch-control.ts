@@ -1,5 +1,5 @@
 /**
- * How nodes use the kill switch engine (src/lib/kill-switch): open the
+ * How nodes use the kill switch engine (src/lib/kill-switch-state): open the
  * switch a node owns, follow a shared one by its config node's id, and
  * control a switch over the admin HTTP API.
  *

@@ -4,7 +4,7 @@
 const fs = require('fs');
 const path = require('path');
 const should = require('should');
-const { KillSwitch, KillSwitchRegistry, HISTORY_LIMIT, REASON_LIMIT, switchFile } = require('../../dist/lib/kill-switch');
+const { KillSwitch, KillSwitchRegistry, HISTORY_LIMIT, REASON_LIMIT, switchFile } = require('../../dist/lib/kill-switch-state');
 const { tempDir } = require('../support/collect');
 
 /** A registry that remembers what it opened, so each test can wait for the last writes. */
