@@ -496,7 +496,7 @@ export class FileFollower {
     const open = this.current ? [...this.retired, this.current] : this.retired;
     const isOpen = (s: Stats) => open.some((r) => r.identity.dev === s.dev && r.identity.ino === s.ino);
     const held = 'reader' in this.newest!;
-    const found = await findNewerRotations(this.dir, newest.identity, this.options.path, isOpen, opened?.identity, held);
+    const found = await findNewerRotations({ dir: this.dir, followed: this.options.path, after: newest.identity, afterIsOpen: held, skip: isOpen, before: opened?.identity });
     if (!found) {
       // Gone (deleted, or moved out of the folder): nothing to look from.
       this.newest = undefined;
