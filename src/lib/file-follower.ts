@@ -102,6 +102,9 @@ export interface FollowerSink {
   error(error: FollowerError): void;
 }
 
+/** The newest file taken up from the path: still open, or where reading of it was left. */
+type NewestFile = { kind: 'open'; reader: FileReader } | { kind: 'left'; point: ResumePoint };
+
 const DEFAULT_ROTATE_WAIT_MS = 5000;
 /** Timers may fire this much early. */
 const TIMER_SLACK_MS = 5;
@@ -111,7 +114,7 @@ const LAST_LINE_LOOKBACK = 64 * 1024;
 export class FileFollower {
   private current: FileReader | undefined;
   /** Rotated files still read for late writes, oldest first. */
-  private retired: FileReader[] = [];
+  private rotated: FileReader[] = [];
   private resume: ResumePoint[];
   /** The rotated files the resume points name have been looked for. */
   private resumedRotated = false;
@@ -121,7 +124,7 @@ export class FileFollower {
    * rotation between two looks) are looked for beside the path; it comes
    * last in positions(), so that a restart looks from it again.
    */
-  private newest: { reader: FileReader } | { point: ResumePoint } | undefined;
+  private newest: NewestFile | undefined;
   /** The folder's listing at the last search from `newest`: unchanged, nothing new was rotated. */
   private lastSearch: { from: string; listing: string } | undefined;
   private firstOpen = true;
@@ -145,7 +148,7 @@ export class FileFollower {
   ) {
     this.resume = options.resume ? [...options.resume] : [];
     const last = this.resume[this.resume.length - 1];
-    this.newest = last ? { point: last } : undefined;
+    this.newest = last ? { kind: 'left', point: last } : undefined;
     this.dir = path.dirname(path.resolve(options.path));
     this.base = path.basename(options.path);
   }
@@ -197,8 +200,8 @@ export class FileFollower {
     clearTimeout(this.idleTimer);
     await this.pumping;
     const points = this.positions();
-    for (const reader of [...this.retired, this.current]) await reader?.close();
-    this.retired = [];
+    for (const reader of [...this.rotated, this.current]) await reader?.close();
+    this.rotated = [];
     this.current = undefined;
     this.resume = points;
     this.resumedRotated = false; // a start again looks for them anew
@@ -211,7 +214,7 @@ export class FileFollower {
    * last the newest file taken up from the path, even when finished.
    */
   positions(): ResumePoint[] {
-    const readers = this.current ? [...this.retired, this.current] : this.retired;
+    const readers = this.current ? [...this.rotated, this.current] : this.rotated;
     const points = readers.map((r) => ({ identity: r.identity, offset: r.consumed }));
     // Resume points not taken up yet (the path is missing) still count.
     for (const p of this.resume) if (!points.some((q) => sameFile(q, p))) points.push(p);
@@ -229,14 +232,18 @@ export class FileFollower {
     return {
       state: this.state ?? 'waiting',
       current: this.current && view(this.current),
-      rotated: this.retired.map(view),
+      rotated: this.rotated.map(view),
     };
+  }
+
+  private newestIsOpen(reader: FileReader): boolean {
+    return this.newest?.kind === 'open' && this.newest.reader === reader;
   }
 
   private newestPoint(): ResumePoint | undefined {
     const newest = this.newest;
     if (!newest) return undefined;
-    return 'reader' in newest ? { identity: newest.reader.identity, offset: newest.reader.consumed } : newest.point;
+    return newest.kind === 'open' ? { identity: newest.reader.identity, offset: newest.reader.consumed } : newest.point;
   }
 
   /**
@@ -246,7 +253,7 @@ export class FileFollower {
    */
   isCaughtUp(stats: Stats): boolean {
     const reader = this.current;
-    if (!reader || this.pumping || this.retired.length > 0 || reader.holdsPartialLine) return false;
+    if (!reader || this.pumping || this.rotated.length > 0 || reader.holdsPartialLine) return false;
     return stats.ino === reader.identity.ino && stats.dev === reader.identity.dev && stats.size === reader.position && stats.mtimeMs === reader.lastMtimeMs;
   }
 
@@ -283,20 +290,20 @@ export class FileFollower {
 
   private async pump(): Promise<void> {
     if (!this.keepGoing()) return;
-    await this.drainRetired();
+    await this.drainRotated();
     if (!this.current) {
       if (!(await this.openPath())) return;
       // Rotated files it found beside the path (checkpoint) are older: finished first.
-      await this.drainRetired();
+      await this.drainRotated();
     }
     await this.readCurrent();
     if (this.keepGoing()) await this.checkPath();
   }
 
-  private async drainRetired(): Promise<void> {
+  private async drainRotated(): Promise<void> {
     const now = Date.now();
     const wait = this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS;
-    for (const reader of [...this.retired]) {
+    for (const reader of [...this.rotated]) {
       // Deleted before this read: the read got all there is. (A stat after
       // it would miss what was written between the read and the delete.)
       const before = await reader.stat();
@@ -307,10 +314,8 @@ export class FileFollower {
         // Finished: its last line, if unterminated, is complete now.
         await reader.flushPartial(this.deliver);
         await reader.close();
-        this.retired.splice(this.retired.indexOf(reader), 1);
-        if (this.newest && 'reader' in this.newest && this.newest.reader === reader) {
-          this.newest = { point: { identity: reader.identity, offset: reader.consumed } };
-        }
+        this.rotated.splice(this.rotated.indexOf(reader), 1);
+        if (this.newestIsOpen(reader)) this.newest = { kind: 'left', point: { identity: reader.identity, offset: reader.consumed } };
       }
     }
   }
@@ -365,7 +370,7 @@ export class FileFollower {
       // one is open, so that none rotated meanwhile is missed).
       const newest = this.newestPoint();
       if (newest && !sameFile(newest, { identity })) await this.openNewerRotations(this.current);
-      this.newest = { reader: this.current };
+      this.newest = { kind: 'open', reader: this.current };
       this.firstOpen = false;
       this.resume = [];
       this.lastErrorReason = undefined;
@@ -458,7 +463,7 @@ export class FileFollower {
           }
           const reader = new FileReader(this.options.path, found.handle, point.identity, this.options, point.offset, this.options.chunkBytes);
           this.sizes.set(reader, found.stats.size);
-          this.retired.push(reader);
+          this.rotated.push(reader);
           this.sink.opened(point.identity, point.offset);
           this.sink.notice({ kind: 'rotated', path: this.options.path });
           continue;
@@ -467,14 +472,14 @@ export class FileFollower {
       const copied = await this.readCopy(point.identity, point.offset);
       if (copied?.halted) {
         this.resume[i] = { identity: point.identity, offset: copied.consumed };
-        if (this.newest && 'point' in this.newest && this.newest.point === point) this.newest = { point: this.resume[i] };
+        if (this.newest?.kind === 'left' && this.newest.point === point) this.newest = { kind: 'left', point: this.resume[i] };
         return false;
       }
     }
     // The last point's file is no more itself (truncated and written again,
     // say): files rotated after the newest one still found are looked for.
     const lastPoint = this.resume[this.resume.length - 1];
-    if (newestFound && newestFound !== lastPoint && this.newest && 'point' in this.newest) this.newest = { point: newestFound };
+    if (newestFound && newestFound !== lastPoint && this.newest?.kind === 'left') this.newest = { kind: 'left', point: newestFound };
     this.resumedRotated = true;
     return true;
   }
@@ -493,9 +498,9 @@ export class FileFollower {
     const listing = (await fsp.readdir(this.dir).catch(() => [] as string[])).sort().join('/');
     if (this.lastSearch?.from === from && this.lastSearch.listing === listing) return;
     this.lastSearch = { from, listing };
-    const open = this.current ? [...this.retired, this.current] : this.retired;
+    const open = this.current ? [...this.rotated, this.current] : this.rotated;
     const isOpen = (s: Stats) => open.some((r) => r.identity.dev === s.dev && r.identity.ino === s.ino);
-    const held = 'reader' in this.newest!;
+    const held = this.newest?.kind === 'open';
     const found = await findNewerRotations({ dir: this.dir, followed: this.options.path, after: newest.identity, afterIsOpen: held, skip: isOpen, before: opened?.identity });
     if (!found) {
       // Gone (deleted, or moved out of the folder): nothing to look from.
@@ -507,8 +512,8 @@ export class FileFollower {
       const fileIdentity = await identify(file.handle, file.stats);
       const reader = new FileReader(this.options.path, file.handle, fileIdentity, this.options, 0, this.options.chunkBytes);
       this.sizes.set(reader, file.stats.size);
-      this.retired.push(reader);
-      if (!opened) this.newest = { reader };
+      this.rotated.push(reader);
+      if (!opened) this.newest = { kind: 'open', reader };
       this.sink.opened(fileIdentity, 0);
       this.sink.notice({ kind: 'rotated', path: this.options.path });
     }
@@ -607,27 +612,27 @@ export class FileFollower {
       await reader.close();
       this.current = undefined;
       // Gone: nothing to look for rotations from (a file at the path later is new).
-      if (this.newest && 'reader' in this.newest && this.newest.reader === reader) this.newest = undefined;
+      if (this.newestIsOpen(reader)) this.newest = undefined;
       this.sink.notice({ kind: 'removed', path: this.options.path });
       this.setState(this.paused ? 'paused' : 'waiting');
       return;
     }
     // A new file at the path: keep the old one open for late writes.
-    this.retired.push(reader);
+    this.rotated.push(reader);
     this.current = undefined;
     this.sink.notice({ kind: 'rotated', path: this.options.path });
     const opened = await this.openPath();
     // Files rotated in between (see openPath) are older than the new one: read first.
-    await this.drainRetired();
+    await this.drainRotated();
     if (opened) await this.readCurrent();
   }
 
   private armIdleFlush(): void {
     // An armed timer stays: polls must not keep pushing the flush back.
     if (this.idleTimer || !this.running || this.options.idleFlushMs <= 0) return;
-    const readers = this.current ? [this.current, ...this.retired] : this.retired;
+    const readers = this.current ? [this.current, ...this.rotated] : this.rotated;
     const waiting = readers.filter((r) => r.holdsPartialLine);
-    if (waiting.length === 0 && this.retired.length === 0) return;
+    if (waiting.length === 0 && this.rotated.length === 0) return;
     const delay = waiting.length > 0 ? this.options.idleFlushMs : (this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
@@ -640,7 +645,7 @@ export class FileFollower {
     if (!this.keepGoing()) return;
     await this.pumping;
     this.pumping = (async () => {
-      const readers = this.current ? [...this.retired, this.current] : [...this.retired];
+      const readers = this.current ? [...this.rotated, this.current] : [...this.rotated];
       const now = Date.now();
       for (const reader of readers) {
         if (!reader.holdsPartialLine) continue;
@@ -650,7 +655,7 @@ export class FileFollower {
           await reader.flushPartial(this.deliver);
         }
       }
-      await this.drainRetired();
+      await this.drainRotated();
     })()
       .catch((err) => this.reportError('read', err))
       .finally(() => {
@@ -662,7 +667,7 @@ export class FileFollower {
   private watchFolder(): void {
     try {
       this.watcher = watch(this.dir, { persistent: false }, (_event, name) => {
-        if (name === this.base || this.retired.length > 0 || name === null) this.trigger();
+        if (name === this.base || this.rotated.length > 0 || name === null) this.trigger();
       });
       this.watcher.on('error', () => {
         // The folder went away or the system ran out of watches: the poll

@@ -577,7 +577,7 @@ class FollowerEngine {
 
   /** Rotated files still open (white-box). */
   retiredCount() {
-    return this.follower.retired.length;
+    return this.follower.snapshot().rotated.length;
   }
 
   poke() {
@@ -716,7 +716,7 @@ class SessionEngine {
 
   /** Rotated files still open (white-box). */
   retiredCount() {
-    return this.session.follower.retired.length;
+    return this.session.follower.snapshot().rotated.length;
   }
 
   poke() {
