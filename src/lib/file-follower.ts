@@ -10,15 +10,16 @@
  * - Deleted while open: read to the end, then wait for the path to return.
  *
  * New data is noticed through a watch on the file's folder, with a stat poll
- * as a safety net where events do not arrive (network shares, containers).
+ * as a safety net where events do not arrive (network shares, containers):
+ * see ChangeWatch.
  */
-import { promises as fsp, watch, type FSWatcher, type Stats } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { type FileIdentity, HEAD_BYTES, headHashOf, identify, inodeKey, readHead } from './file-identity';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome } from './file-reader';
 import { findCopy, findFileByIdentity, findNewerRotations, type FoundFile } from './sibling-search';
 import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
-import { timerDelay } from './durations';
+import { ChangeWatch } from './change-watch';
 import type { FollowerError, FollowerOptions, FollowerSink, FollowerSnapshot, FollowerState, OpenFileSnapshot, ResumePoint } from './follower-types';
 
 export type {
@@ -63,13 +64,10 @@ export class FileFollower {
   private paused = false;
   private pumping: Promise<void> | undefined;
   private again = false;
-  private watcher: FSWatcher | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly changes: ChangeWatch;
   private state: FollowerState | undefined;
   private lastErrorReason: string | undefined;
   private readonly dir: string;
-  private readonly base: string;
   /** File sizes from the stats reading does anyway, for snapshot(). */
   private readonly sizes = new WeakMap<FileReader, number>();
 
@@ -81,7 +79,12 @@ export class FileFollower {
     const last = this.resume[this.resume.length - 1];
     this.newest = last ? { kind: 'left', point: last } : undefined;
     this.dir = path.dirname(path.resolve(options.path));
-    this.base = path.basename(options.path);
+    this.changes = new ChangeWatch({
+      dir: this.dir,
+      base: path.basename(options.path),
+      changed: () => this.trigger(),
+      everyNameCounts: () => this.rotated.length > 0,
+    });
   }
 
   get path(): string {
@@ -91,15 +94,7 @@ export class FileFollower {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const watching = this.options.watch !== false;
-    if (watching) this.watchFolder();
-    if (this.options.pollIntervalMs > 0) {
-      this.pollTimer = setInterval(() => {
-        if (watching && !this.watcher) this.watchFolder();
-        this.trigger();
-      }, timerDelay(Math.max(10, this.options.pollIntervalMs)));
-      this.pollTimer.unref?.();
-    }
+    this.changes.start({ watch: this.options.watch !== false, pollIntervalMs: this.options.pollIntervalMs });
     this.trigger();
   }
 
@@ -125,10 +120,7 @@ export class FileFollower {
    */
   async stop(): Promise<ResumePoint[]> {
     this.running = false;
-    this.watcher?.close();
-    this.watcher = undefined;
-    clearInterval(this.pollTimer);
-    clearTimeout(this.idleTimer);
+    this.changes.stop();
     await this.pumping;
     const points = this.positions();
     for (const reader of [...this.rotated, this.current]) await reader?.close();
@@ -560,16 +552,12 @@ export class FileFollower {
 
   private armIdleFlush(): void {
     // An armed timer stays: polls must not keep pushing the flush back.
-    if (this.idleTimer || !this.running || this.options.idleFlushMs <= 0) return;
+    if (this.changes.idleArmed || !this.running || this.options.idleFlushMs <= 0) return;
     const readers = this.current ? [this.current, ...this.rotated] : this.rotated;
     const waiting = readers.filter((r) => r.holdsPartialLine);
     if (waiting.length === 0 && this.rotated.length === 0) return;
     const delay = waiting.length > 0 ? this.options.idleFlushMs : (this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      void this.flushIdle();
-    }, timerDelay(delay));
-    this.idleTimer.unref?.();
+    this.changes.armIdle(delay, () => void this.flushIdle());
   }
 
   private async flushIdle(): Promise<void> {
@@ -593,22 +581,6 @@ export class FileFollower {
         this.pumping = undefined;
         this.armIdleFlush();
       });
-  }
-
-  private watchFolder(): void {
-    try {
-      this.watcher = watch(this.dir, { persistent: false }, (_event, name) => {
-        if (name === this.base || this.rotated.length > 0 || name === null) this.trigger();
-      });
-      this.watcher.on('error', () => {
-        // The folder went away or the system ran out of watches: the poll
-        // carries on and tries to watch again.
-        this.watcher?.close();
-        this.watcher = undefined;
-      });
-    } catch {
-      this.watcher = undefined;
-    }
   }
 
   private reportSplitterEvents(reader: FileReader): void {
