@@ -15,11 +15,12 @@
  */
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { type FileIdentity, HEAD_BYTES, headHashOf, identify, inodeKey, readHead } from './file-identity';
+import type { FileIdentity } from './file-identity';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome } from './file-reader';
-import { findCopy, findFileByIdentity, findNewerRotations, type FoundFile } from './sibling-search';
+import { findCopy, type FoundFile } from './sibling-search';
 import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
 import { ChangeWatch } from './change-watch';
+import { type CopyRead, RotationTracker } from './rotation-tracker';
 import type { FollowerError, FollowerOptions, FollowerSink, FollowerSnapshot, FollowerState, OpenFileSnapshot, ResumePoint } from './follower-types';
 
 export type {
@@ -34,9 +35,6 @@ export type {
   StartAt,
 } from './follower-types';
 
-/** The newest file taken up from the path: still open, or where reading of it was left. */
-type NewestFile = { kind: 'open'; reader: FileReader } | { kind: 'left'; point: ResumePoint };
-
 const DEFAULT_ROTATE_WAIT_MS = 5000;
 /** Timers may fire this much early. */
 const TIMER_SLACK_MS = 5;
@@ -44,21 +42,9 @@ const TIMER_SLACK_MS = 5;
 const LAST_LINE_LOOKBACK = 64 * 1024;
 
 export class FileFollower {
+  /** The file at the path, when one is open. */
   private current: FileReader | undefined;
-  /** Rotated files still read for late writes, oldest first. */
-  private rotated: FileReader[] = [];
-  private resume: ResumePoint[];
-  /** The rotated files the resume points name have been looked for. */
-  private resumedRotated = false;
-  /**
-   * The newest file taken up from the path: open, or finished (then where
-   * it was left). Files rotated after it before we looked (more than one
-   * rotation between two looks) are looked for beside the path; it comes
-   * last in positions(), so that a restart looks from it again.
-   */
-  private newest: NewestFile | undefined;
-  /** The folder's listing at the last search from `newest`: unchanged, nothing new was rotated. */
-  private lastSearch: { from: string; listing: string } | undefined;
+  private readonly tracker: RotationTracker;
   private firstOpen = true;
   private running = false;
   private paused = false;
@@ -75,15 +61,23 @@ export class FileFollower {
     private readonly options: FollowerOptions,
     private readonly sink: FollowerSink,
   ) {
-    this.resume = options.resume ? [...options.resume] : [];
-    const last = this.resume[this.resume.length - 1];
-    this.newest = last ? { kind: 'left', point: last } : undefined;
     this.dir = path.dirname(path.resolve(options.path));
+    this.tracker = new RotationTracker(
+      {
+        options,
+        dir: this.dir,
+        sink,
+        sizes: this.sizes,
+        admitted: (file, handle) => this.admitted(file, handle),
+        readCopy: (identity, offset) => this.readCopy(identity, offset),
+      },
+      options.resume,
+    );
     this.changes = new ChangeWatch({
       dir: this.dir,
       base: path.basename(options.path),
       changed: () => this.trigger(),
-      everyNameCounts: () => this.rotated.length > 0,
+      everyNameCounts: () => this.tracker.rotated.length > 0,
     });
   }
 
@@ -123,11 +117,9 @@ export class FileFollower {
     this.changes.stop();
     await this.pumping;
     const points = this.positions();
-    for (const reader of [...this.rotated, this.current]) await reader?.close();
-    this.rotated = [];
+    for (const reader of this.tracker.openFiles(this.current)) await reader.close();
     this.current = undefined;
-    this.resume = points;
-    this.resumedRotated = false; // a start again looks for them anew
+    this.tracker.stopped(points);
     this.setState('stopped');
     return points;
   }
@@ -137,12 +129,7 @@ export class FileFollower {
    * last the newest file taken up from the path, even when finished.
    */
   positions(): ResumePoint[] {
-    const readers = this.current ? [...this.rotated, this.current] : this.rotated;
-    const points = readers.map((r) => ({ identity: r.identity, offset: r.consumed }));
-    // Resume points not taken up yet (the path is missing) still count.
-    for (const p of this.resume) if (!points.some((q) => sameFile(q, p))) points.push(p);
-    const newest = this.newestPoint();
-    return newest ? [...points.filter((q) => !sameFile(q, newest)), newest] : points;
+    return this.tracker.positions(this.current);
   }
 
   /** What is being read and how far it got: no file system call, cheap enough to poll. */
@@ -155,18 +142,8 @@ export class FileFollower {
     return {
       state: this.state ?? 'waiting',
       current: this.current && view(this.current),
-      rotated: this.rotated.map(view),
+      rotated: this.tracker.rotated.map(view),
     };
-  }
-
-  private newestIsOpen(reader: FileReader): boolean {
-    return this.newest?.kind === 'open' && this.newest.reader === reader;
-  }
-
-  private newestPoint(): ResumePoint | undefined {
-    const newest = this.newest;
-    if (!newest) return undefined;
-    return newest.kind === 'open' ? { identity: newest.reader.identity, offset: newest.reader.consumed } : newest.point;
   }
 
   /**
@@ -176,7 +153,7 @@ export class FileFollower {
    */
   isCaughtUp(stats: Stats): boolean {
     const reader = this.current;
-    if (!reader || this.pumping || this.rotated.length > 0 || reader.holdsPartialLine) return false;
+    if (!reader || this.pumping || this.tracker.rotated.length > 0 || reader.holdsPartialLine) return false;
     return stats.ino === reader.identity.ino && stats.dev === reader.identity.dev && stats.size === reader.position && stats.mtimeMs === reader.lastMtimeMs;
   }
 
@@ -226,7 +203,7 @@ export class FileFollower {
   private async drainRotated(): Promise<void> {
     const now = Date.now();
     const wait = this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS;
-    for (const reader of [...this.rotated]) {
+    for (const reader of [...this.tracker.rotated]) {
       // Deleted before this read: the read got all there is. (A stat after
       // it would miss what was written between the read and the delete.)
       const before = await reader.stat();
@@ -237,8 +214,7 @@ export class FileFollower {
         // Finished: its last line, if unterminated, is complete now.
         await reader.flushPartial(this.deliver);
         await reader.close();
-        this.rotated.splice(this.rotated.indexOf(reader), 1);
-        if (this.newestIsOpen(reader)) this.newest = { kind: 'left', point: { identity: reader.identity, offset: reader.consumed } };
+        this.tracker.finished(reader);
       }
     }
   }
@@ -255,12 +231,7 @@ export class FileFollower {
       // replaced in between): openRegularFile does that.
       stats = await (this.options.noFollow ? fsp.lstat(target) : fsp.stat(target));
     } catch (err) {
-      if (errorCode(err) === 'ENOENT') {
-        // Rotated files the checkpoint names are read without waiting for the
-        // path, and so are files rotated after the newest one taken up.
-        if (!this.resumedRotated && this.resume.length > 0) await this.reopenRotatedFromCheckpoint(undefined);
-        if (this.resumedRotated && this.newest) await this.openNewerRotations();
-      }
+      if (errorCode(err) === 'ENOENT') await this.tracker.pathMissing();
       return this.openFailed(err);
     }
     if (!stats.isFile()) {
@@ -279,8 +250,8 @@ export class FileFollower {
       return false;
     }
     try {
-      const { identity, matched } = await identifyAgainst(handle, stats, this.resume);
-      if (!this.resumedRotated && !(await this.reopenRotatedFromCheckpoint({ stats, matched }))) {
+      const { identity, matched } = await this.tracker.identify(handle, stats);
+      if (!(await this.tracker.beforeOpening({ stats, matched }))) {
         await handle.close().catch(() => undefined);
         return false; // stopped while reading a copy
       }
@@ -288,14 +259,8 @@ export class FileFollower {
       this.current = new FileReader(target, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       this.sizes.set(this.current, stats.size);
       this.sink.opened(identity, offset);
-      // Rotated more than once since the newest file taken up was at the
-      // path: the files in between are read too (looked for now that this
-      // one is open, so that none rotated meanwhile is missed).
-      const newest = this.newestPoint();
-      if (newest && !sameFile(newest, { identity })) await this.openNewerRotations(this.current);
-      this.newest = { kind: 'open', reader: this.current };
+      await this.tracker.tookUp(this.current);
       this.firstOpen = false;
-      this.resume = [];
       this.lastErrorReason = undefined;
       this.setState(this.paused ? 'paused' : 'following');
       return true;
@@ -350,7 +315,7 @@ export class FileFollower {
       this.sink.notice({ kind: 'resumed', path: this.options.path, offset: matched.offset });
       return matched.offset;
     }
-    if (this.firstOpen && this.resume.length === 0 && this.options.startAt === 'end') {
+    if (this.firstOpen && !this.tracker.hasResumePoints && this.options.startAt === 'end') {
       const unit = this.options.encoding === 'utf16le' ? 2 : 1;
       return afterLastDelimiter(handle, stats.size, Buffer.from(this.options.delimiter, this.options.encoding), unit);
     }
@@ -358,96 +323,11 @@ export class FileFollower {
   }
 
   /**
-   * Files from a checkpoint that are no longer at the path were rotated while
-   * we were away: find them beside it and finish reading them first (files
-   * rotated after the last of them: see `newest`). A file gone as itself
-   * (truncated by copytruncate while we were away) may have left a copy
-   * holding what was not read: that is read now. False when stopped while
-   * reading a copy.
-   */
-  private async reopenRotatedFromCheckpoint(current: { stats: Stats; matched: ResumePoint | undefined } | undefined): Promise<boolean> {
-    /** The newest point found as itself: to look for rotations from, if the last one is not. */
-    let newestFound: ResumePoint | undefined;
-    for (let i = 0; i < this.resume.length; i++) {
-      const point = this.resume[i];
-      if (current && point.identity.dev === current.stats.dev && point.identity.ino === current.stats.ino) {
-        // The file at the path: startOffset resumes it, unless it was truncated.
-        if (point === current.matched && point.offset <= current.stats.size) {
-          newestFound = point;
-          continue;
-        }
-      } else {
-        const found = await this.admittedOnly(await findFileByIdentity(this.dir, point.identity, this.options.path));
-        if (found) {
-          newestFound = point;
-          if (found.stats.size <= point.offset) {
-            await found.handle.close();
-            continue;
-          }
-          const reader = new FileReader(this.options.path, found.handle, point.identity, this.options, point.offset, this.options.chunkBytes);
-          this.sizes.set(reader, found.stats.size);
-          this.rotated.push(reader);
-          this.sink.opened(point.identity, point.offset);
-          this.sink.notice({ kind: 'rotated', path: this.options.path });
-          continue;
-        }
-      }
-      const copied = await this.readCopy(point.identity, point.offset);
-      if (copied?.halted) {
-        this.resume[i] = { identity: point.identity, offset: copied.consumed };
-        if (this.newest?.kind === 'left' && this.newest.point === point) this.newest = { kind: 'left', point: this.resume[i] };
-        return false;
-      }
-    }
-    // The last point's file is no more itself (truncated and written again,
-    // say): files rotated after the newest one still found are looked for.
-    const lastPoint = this.resume[this.resume.length - 1];
-    if (newestFound && newestFound !== lastPoint && this.newest?.kind === 'left') this.newest = { kind: 'left', point: newestFound };
-    this.resumedRotated = true;
-    return true;
-  }
-
-  /**
-   * Files rotated away after the newest file taken up, before we looked
-   * (two rotations between two looks): read whole, oldest first, after it.
-   * With `opened`, the file just opened at the path: only files older than
-   * it (it may have been rotated too, since; newer ones come after it).
-   */
-  private async openNewerRotations(opened?: FileReader): Promise<void> {
-    const newest = this.newestPoint();
-    if (!newest) return;
-    // Searches repeat while the path is missing: only when files were renamed or created.
-    const from = inodeKey(newest.identity);
-    const listing = (await fsp.readdir(this.dir).catch(() => [] as string[])).sort().join('/');
-    if (this.lastSearch?.from === from && this.lastSearch.listing === listing) return;
-    this.lastSearch = { from, listing };
-    const open = this.current ? [...this.rotated, this.current] : this.rotated;
-    const isOpen = (s: Stats) => open.some((r) => r.identity.dev === s.dev && r.identity.ino === s.ino);
-    const held = this.newest?.kind === 'open';
-    const found = await findNewerRotations({ dir: this.dir, followed: this.options.path, after: newest.identity, afterIsOpen: held, skip: isOpen, before: opened?.identity });
-    if (!found) {
-      // Gone (deleted, or moved out of the folder): nothing to look from.
-      this.newest = undefined;
-      return;
-    }
-    for (const file of found) {
-      if (!(await this.admitted(file.path, file.handle))) continue;
-      const fileIdentity = await identify(file.handle, file.stats);
-      const reader = new FileReader(this.options.path, file.handle, fileIdentity, this.options, 0, this.options.chunkBytes);
-      this.sizes.set(reader, file.stats.size);
-      this.rotated.push(reader);
-      if (!opened) this.newest = { kind: 'open', reader };
-      this.sink.opened(fileIdentity, 0);
-      this.sink.notice({ kind: 'rotated', path: this.options.path });
-    }
-  }
-
-  /**
    * Reads the copy of a truncated file (another file beside it that starts
    * with the same bytes) from `offset`, what had been read of the file, to
    * its end. Undefined when there is no copy.
    */
-  private async readCopy(identity: FileIdentity, offset: number): Promise<{ consumed: number; halted: boolean } | undefined> {
+  private async readCopy(identity: FileIdentity, offset: number): Promise<CopyRead | undefined> {
     const copy = await this.admittedOnly(await findCopy(this.dir, identity, offset, this.options.path));
     if (!copy) return undefined;
     const copyReader = new FileReader(this.options.path, copy.handle, identity, this.options, offset, this.options.chunkBytes);
@@ -524,7 +404,7 @@ export class FileFollower {
       if (own.nlink > 0) {
         // Renamed away, no new file yet: keep reading the old one. Files
         // rotated after it meanwhile (a new file came and went) are read too.
-        await this.openNewerRotations();
+        await this.tracker.renamedAway(reader);
         return;
       }
       // Deleted: read what was written up to the delete (after the read
@@ -534,14 +414,13 @@ export class FileFollower {
       await reader.flushPartial(this.deliver);
       await reader.close();
       this.current = undefined;
-      // Gone: nothing to look for rotations from (a file at the path later is new).
-      if (this.newestIsOpen(reader)) this.newest = undefined;
+      this.tracker.deleted(reader);
       this.sink.notice({ kind: 'removed', path: this.options.path });
       this.setState(this.paused ? 'paused' : 'waiting');
       return;
     }
     // A new file at the path: keep the old one open for late writes.
-    this.rotated.push(reader);
+    this.tracker.replaced(reader);
     this.current = undefined;
     this.sink.notice({ kind: 'rotated', path: this.options.path });
     const opened = await this.openPath();
@@ -553,9 +432,8 @@ export class FileFollower {
   private armIdleFlush(): void {
     // An armed timer stays: polls must not keep pushing the flush back.
     if (this.changes.idleArmed || !this.running || this.options.idleFlushMs <= 0) return;
-    const readers = this.current ? [this.current, ...this.rotated] : this.rotated;
-    const waiting = readers.filter((r) => r.holdsPartialLine);
-    if (waiting.length === 0 && this.rotated.length === 0) return;
+    const waiting = this.tracker.openFiles(this.current).filter((r) => r.holdsPartialLine);
+    if (waiting.length === 0 && this.tracker.rotated.length === 0) return;
     const delay = waiting.length > 0 ? this.options.idleFlushMs : (this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS);
     this.changes.armIdle(delay, () => void this.flushIdle());
   }
@@ -564,9 +442,8 @@ export class FileFollower {
     if (!this.keepGoing()) return;
     await this.pumping;
     this.pumping = (async () => {
-      const readers = this.current ? [...this.rotated, this.current] : [...this.rotated];
       const now = Date.now();
-      for (const reader of readers) {
+      for (const reader of this.tracker.openFiles(this.current)) {
         if (!reader.holdsPartialLine) continue;
         const stats = await reader.stat();
         // Only a file that stopped growing: new bytes may finish the line.
@@ -606,33 +483,8 @@ export class FileFollower {
   }
 }
 
-/** Same device and inode. */
-function sameFile(a: { identity: FileIdentity }, b: { identity: FileIdentity }): boolean {
-  return a.identity.dev === b.identity.dev && a.identity.ino === b.identity.ino;
-}
-
 function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
-
-/**
- * The identity of an open file and the resume point that names it, both from
- * one read of its head: a file truncated between two reads would otherwise
- * be identified as one content and resumed (or not) as another.
- */
-async function identifyAgainst(
-  handle: fsp.FileHandle,
-  stats: Stats,
-  points: ResumePoint[],
-): Promise<{ identity: FileIdentity; matched: ResumePoint | undefined }> {
-  const head = await readHead(handle, Math.min(HEAD_BYTES, stats.size));
-  const read = head.length;
-  const hash = (n: number) => headHashOf(head.subarray(0, n));
-  const identity: FileIdentity = { dev: stats.dev, ino: stats.ino, headLength: read, headHash: hash(read) };
-  const matched = points.find(
-    (p) => p.identity.dev === stats.dev && p.identity.ino === stats.ino && p.identity.headLength <= read && hash(p.identity.headLength) === p.identity.headHash,
-  );
-  return { identity, matched };
 }
 
 /** The offset just after the last delimiter before `size` (0 if none is near). */
