@@ -15,12 +15,12 @@
  */
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import type { FileIdentity } from './file-identity';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome } from './file-reader';
-import { findCopy, type FoundFile } from './sibling-search';
 import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
 import { ChangeWatch } from './change-watch';
-import { type CopyRead, RotationTracker } from './rotation-tracker';
+import { RotationTracker } from './rotation-tracker';
+import { CopyRecovery } from './copy-recovery';
+import { admitted, type FollowContext } from './follow-context';
 import type { FollowerError, FollowerOptions, FollowerSink, FollowerSnapshot, FollowerState, OpenFileSnapshot, ResumePoint } from './follower-types';
 
 export type {
@@ -45,6 +45,7 @@ export class FileFollower {
   /** The file at the path, when one is open. */
   private current: FileReader | undefined;
   private readonly tracker: RotationTracker;
+  private readonly copies: CopyRecovery;
   private firstOpen = true;
   private running = false;
   private paused = false;
@@ -62,17 +63,9 @@ export class FileFollower {
     private readonly sink: FollowerSink,
   ) {
     this.dir = path.dirname(path.resolve(options.path));
-    this.tracker = new RotationTracker(
-      {
-        options,
-        dir: this.dir,
-        sink,
-        sizes: this.sizes,
-        admitted: (file, handle) => this.admitted(file, handle),
-        readCopy: (identity, offset) => this.readCopy(identity, offset),
-      },
-      options.resume,
-    );
+    const follow: FollowContext = { options, dir: this.dir, sink, deliver: this.deliver, sizes: this.sizes };
+    this.copies = new CopyRecovery(follow, () => this.running);
+    this.tracker = new RotationTracker(follow, this.copies, options.resume);
     this.changes = new ChangeWatch({
       dir: this.dir,
       base: path.basename(options.path),
@@ -245,7 +238,7 @@ export class FileFollower {
     } catch (err) {
       return this.openFailed(err);
     }
-    if (!(await this.admitted(target, handle))) {
+    if (!(await admitted(this.options, target, handle))) {
       this.reportError('notAllowed', Object.assign(new Error(`${target} is outside the allowed paths`), { code: 'ENOTALLOWED' }));
       return false;
     }
@@ -268,24 +261,6 @@ export class FileFollower {
       await handle.close().catch(() => undefined);
       return this.openFailed(err);
     }
-  }
-
-  /** The allow-list lets this open file be read; when it does not, the file is closed. */
-  private async admitted(file: string, handle: fsp.FileHandle): Promise<boolean> {
-    if (!this.options.admit) return true;
-    let ok = false;
-    try {
-      ok = await this.options.admit(file, handle);
-    } catch {
-      // cannot tell: refused
-    }
-    if (!ok) await handle.close().catch(() => undefined);
-    return ok;
-  }
-
-  /** A file found beside the path, if the allow-list lets it be read. */
-  private async admittedOnly(found: FoundFile | undefined): Promise<FoundFile | undefined> {
-    return found && (await this.admitted(found.path, found.handle)) ? found : undefined;
   }
 
   private openFailed(err: unknown): false {
@@ -322,28 +297,6 @@ export class FileFollower {
     return 0;
   }
 
-  /**
-   * Reads the copy of a truncated file (another file beside it that starts
-   * with the same bytes) from `offset`, what had been read of the file, to
-   * its end. Undefined when there is no copy.
-   */
-  private async readCopy(identity: FileIdentity, offset: number): Promise<CopyRead | undefined> {
-    const copy = await this.admittedOnly(await findCopy(this.dir, identity, offset, this.options.path));
-    if (!copy) return undefined;
-    const copyReader = new FileReader(this.options.path, copy.handle, identity, this.options, offset, this.options.chunkBytes);
-    try {
-      // Stopped midway: where it stopped is kept, to read the rest next time.
-      if ((await copyReader.readAvailable(this.deliver, () => this.running)) === 'halted') {
-        return { consumed: copyReader.consumed, halted: true };
-      }
-      await copyReader.flushPartial(this.deliver);
-    } finally {
-      await copyReader.close();
-    }
-    this.sink.notice({ kind: 'recovered', path: this.options.path, from: copy.path, bytes: copy.stats.size - offset });
-    return { consumed: copyReader.consumed, halted: false };
-  }
-
   private async readCurrent(): Promise<void> {
     if (this.current) await this.readThrough(this.current);
   }
@@ -351,38 +304,14 @@ export class FileFollower {
   /** Reads a file to its end, handling a truncation on the way; 'end' or 'halted'. */
   private async readThrough(reader: FileReader): Promise<ReadOutcome> {
     if (!(await reader.headUnchanged())) {
-      await this.handleTruncation(reader);
+      await this.copies.recover(reader);
     }
     for (;;) {
       const outcome = await reader.readAvailable(this.deliver, this.keepGoing);
       this.reportSplitterEvents(reader);
       if (outcome !== 'truncated') return outcome;
-      await this.handleTruncation(reader);
+      await this.copies.recover(reader);
     }
-  }
-
-  /**
-   * The file shrank under us (copytruncate, or `> file`). Bytes written
-   * before the truncation that we had not read are looked for in a copy
-   * beside the file; then the file is read again from its start.
-   */
-  private async handleTruncation(reader: FileReader): Promise<void> {
-    const stats = await reader.stat();
-    this.sizes.set(reader, stats.size);
-    const consumed = reader.consumed;
-    this.sink.notice({ kind: 'truncated', path: this.options.path, size: stats.size });
-    const copied = await this.readCopy(reader.identity, consumed);
-    if (copied?.halted) {
-      // Stopping: the position stays in the old content (whose identity the
-      // reader keeps), so that a restart reads the rest of the copy.
-      reader.restartAt(copied.consumed);
-      return;
-    }
-    if (!copied && reader.position > consumed) {
-      this.sink.notice({ kind: 'unrecovered', path: this.options.path, bytes: reader.position - consumed });
-    }
-    reader.restartAt(0);
-    await reader.reidentify();
   }
 
   /** After reading to the end: has the path been rotated, replaced or removed? */

@@ -8,28 +8,9 @@ import { promises as fsp, type Stats } from 'node:fs';
 import { type FileIdentity, HEAD_BYTES, headHashOf, identify, inodeKey, readHead } from './file-identity';
 import { FileReader } from './file-reader';
 import { findFileByIdentity, findNewerRotations } from './sibling-search';
-import type { FollowerOptions, FollowerSink, ResumePoint } from './follower-types';
-
-/** What reading the copy copytruncate left of a file came to. */
-export interface CopyRead {
-  consumed: number;
-  /** Stopped midway: `consumed` is where, to read the rest next time. */
-  halted: boolean;
-}
-
-/** What the tracker needs of its follower. */
-export interface TrackedPath {
-  options: FollowerOptions;
-  /** The folder of `options.path`. */
-  dir: string;
-  sink: Pick<FollowerSink, 'opened' | 'notice'>;
-  /** File sizes from the stats reading does anyway, for the follower's snapshot(). */
-  sizes: WeakMap<FileReader, number>;
-  /** The allow-list lets this open file be read; when it does not, the file is closed. */
-  admitted(file: string, handle: fsp.FileHandle): Promise<boolean>;
-  /** Reads the copy of a truncated file from `offset`; undefined when there is none. */
-  readCopy(identity: FileIdentity, offset: number): Promise<CopyRead | undefined>;
-}
+import type { ResumePoint } from './follower-types';
+import { admitted, type FollowContext } from './follow-context';
+import type { CopyRecovery } from './copy-recovery';
 
 /** The file at the path as opened, against the resume points. */
 export interface OpenedAtPath {
@@ -58,7 +39,8 @@ export class RotationTracker {
   private lastSearch: { from: string; listing: string } | undefined;
 
   constructor(
-    private readonly followed: TrackedPath,
+    private readonly follow: FollowContext,
+    private readonly copies: CopyRecovery,
     resume: ResumePoint[] | undefined,
   ) {
     this.resume = resume ? [...resume] : [];
@@ -176,7 +158,7 @@ export class RotationTracker {
 
   /** A reader for a rotated file found beside the path, announced and read before the file at the path. */
   private addRotated(handle: fsp.FileHandle, identity: FileIdentity, offset: number, size: number): FileReader {
-    const { options, sizes } = this.followed;
+    const { options, sizes } = this.follow;
     const reader = new FileReader(options.path, handle, identity, options, offset, options.chunkBytes);
     sizes.set(reader, size);
     this.rotatedFiles.push(reader);
@@ -184,8 +166,8 @@ export class RotationTracker {
   }
 
   private announce(identity: FileIdentity, offset: number): void {
-    this.followed.sink.opened(identity, offset);
-    this.followed.sink.notice({ kind: 'rotated', path: this.followed.options.path });
+    this.follow.sink.opened(identity, offset);
+    this.follow.sink.notice({ kind: 'rotated', path: this.follow.options.path });
   }
 
   /**
@@ -197,7 +179,7 @@ export class RotationTracker {
    * reading a copy.
    */
   private async reopenRotatedFromCheckpoint(current: OpenedAtPath | undefined): Promise<boolean> {
-    const { dir, options, readCopy } = this.followed;
+    const { dir, options } = this.follow;
     /** The newest point found as itself: to look for rotations from, if the last one is not. */
     let newestFound: ResumePoint | undefined;
     for (let i = 0; i < this.resume.length; i++) {
@@ -210,7 +192,7 @@ export class RotationTracker {
         }
       } else {
         const found = await findFileByIdentity(dir, point.identity, options.path);
-        if (found && (await this.followed.admitted(found.path, found.handle))) {
+        if (found && (await admitted(options, found.path, found.handle))) {
           newestFound = point;
           if (found.stats.size <= point.offset) {
             await found.handle.close();
@@ -221,7 +203,7 @@ export class RotationTracker {
           continue;
         }
       }
-      const copied = await readCopy(point.identity, point.offset);
+      const copied = await this.copies.readCopy(point.identity, point.offset);
       if (copied?.halted) {
         this.resume[i] = { identity: point.identity, offset: copied.consumed };
         if (this.newest?.kind === 'left' && this.newest.point === point) this.newest = { kind: 'left', point: this.resume[i] };
@@ -243,7 +225,7 @@ export class RotationTracker {
    * it (it may have been rotated too, since; newer ones come after it).
    */
   private async openNewerRotations(atPath: FileReader | undefined, opened?: FileReader): Promise<void> {
-    const { dir, options } = this.followed;
+    const { dir, options } = this.follow;
     const newest = this.newestPoint();
     if (!newest) return;
     // Searches repeat while the path is missing: only when files were renamed or created.
@@ -266,7 +248,7 @@ export class RotationTracker {
       return;
     }
     for (const file of found) {
-      if (!(await this.followed.admitted(file.path, file.handle))) continue;
+      if (!(await admitted(options, file.path, file.handle))) continue;
       const fileIdentity = await identify(file.handle, file.stats);
       const reader = this.addRotated(file.handle, fileIdentity, 0, file.stats.size);
       if (!opened) this.newest = { kind: 'open', reader };
