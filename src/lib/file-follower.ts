@@ -16,30 +16,19 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome } from './file-reader';
-import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
 import { ChangeWatch } from './change-watch';
 import { RotationTracker } from './rotation-tracker';
 import { CopyRecovery } from './copy-recovery';
-import { admitted, type FollowContext } from './follow-context';
-import type { FollowerError, FollowerOptions, FollowerSink, FollowerSnapshot, FollowerState, OpenFileSnapshot, ResumePoint } from './follower-types';
+import type { FollowContext } from './follow-context';
+import { lastLineStart, openAtPath, openFailure, pathChange } from './followed-path';
+import { FollowerStatus } from './follower-status';
+import type { FollowerOptions, FollowerSink, FollowerSnapshot, OpenFileSnapshot, ResumePoint } from './follower-types';
 
-export type {
-  FollowerError,
-  FollowerNotice,
-  FollowerOptions,
-  FollowerSink,
-  FollowerSnapshot,
-  FollowerState,
-  OpenFileSnapshot,
-  ResumePoint,
-  StartAt,
-} from './follower-types';
+export type { FollowerError, FollowerNotice, FollowerOptions, FollowerSink, FollowerSnapshot, FollowerState, OpenFileSnapshot, ResumePoint, StartAt } from './follower-types';
 
 const DEFAULT_ROTATE_WAIT_MS = 5000;
 /** Timers may fire this much early. */
 const TIMER_SLACK_MS = 5;
-/** How far back "end" looks for the start of the last, unfinished line. */
-const LAST_LINE_LOOKBACK = 64 * 1024;
 
 export class FileFollower {
   /** The file at the path, when one is open. */
@@ -52,9 +41,7 @@ export class FileFollower {
   private pumping: Promise<void> | undefined;
   private again = false;
   private readonly changes: ChangeWatch;
-  private state: FollowerState | undefined;
-  private lastErrorReason: string | undefined;
-  private readonly dir: string;
+  private readonly status: FollowerStatus;
   /** File sizes from the stats reading does anyway, for snapshot(). */
   private readonly sizes = new WeakMap<FileReader, number>();
 
@@ -62,12 +49,13 @@ export class FileFollower {
     private readonly options: FollowerOptions,
     private readonly sink: FollowerSink,
   ) {
-    this.dir = path.dirname(path.resolve(options.path));
-    const follow: FollowContext = { options, dir: this.dir, sink, deliver: this.deliver, sizes: this.sizes };
+    const dir = path.dirname(path.resolve(options.path));
+    this.status = new FollowerStatus(options, sink);
+    const follow: FollowContext = { options, dir, sink, deliver: this.deliver, sizes: this.sizes };
     this.copies = new CopyRecovery(follow, () => this.running);
     this.tracker = new RotationTracker(follow, this.copies, options.resume);
     this.changes = new ChangeWatch({
-      dir: this.dir,
+      dir,
       base: path.basename(options.path),
       changed: () => this.trigger(),
       everyNameCounts: () => this.tracker.rotated.length > 0,
@@ -89,14 +77,14 @@ export class FileFollower {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    if (this.running) this.setState('paused');
+    if (this.running) this.status.set('paused');
   }
 
   unpause(): void {
     if (!this.paused) return;
     this.paused = false;
     if (this.running) {
-      this.setState(this.current ? 'following' : 'waiting');
+      this.status.set(this.current ? 'following' : 'waiting');
       this.trigger();
     }
   }
@@ -113,7 +101,7 @@ export class FileFollower {
     for (const reader of this.tracker.openFiles(this.current)) await reader.close();
     this.current = undefined;
     this.tracker.stopped(points);
-    this.setState('stopped');
+    this.status.set('stopped');
     return points;
   }
 
@@ -133,7 +121,7 @@ export class FileFollower {
       offset: reader.consumed,
     });
     return {
-      state: this.state ?? 'waiting',
+      state: this.status.current,
       current: this.current && view(this.current),
       rotated: this.tracker.rotated.map(view),
     };
@@ -173,7 +161,7 @@ export class FileFollower {
       try {
         await this.pump();
       } catch (err) {
-        this.reportError('read', err);
+        this.status.error('read', err);
       }
     } while (this.again && this.running);
     this.armIdleFlush();
@@ -216,32 +204,16 @@ export class FileFollower {
 
   /** Opens the followed path; false when it cannot be read (yet). */
   private async openPath(): Promise<boolean> {
-    const target = this.options.path;
-    let stats: Stats;
-    try {
-      // A stat first: what is plainly no file (a FIFO, a folder) is refused
-      // without opening it. It cannot make the open safe (the path may be
-      // replaced in between): openRegularFile does that.
-      stats = await (this.options.noFollow ? fsp.lstat(target) : fsp.stat(target));
-    } catch (err) {
-      if (errorCode(err) === 'ENOENT') await this.tracker.pathMissing();
-      return this.openFailed(err);
-    }
-    if (!stats.isFile()) {
-      this.reportError('notAFile', notARegularFile(target));
+    const opening = await openAtPath(this.options);
+    if (opening.kind === 'refused') {
+      this.status.error(opening.reason, opening.err);
       return false;
     }
-    let handle;
-    try {
-      // What was opened, from its own fstat: the stat above may be of another file.
-      ({ handle, stats } = await openRegularFile(target, { noFollow: this.options.noFollow }));
-    } catch (err) {
-      return this.openFailed(err);
+    if (opening.kind !== 'opened') {
+      if (opening.kind === 'missing') await this.tracker.pathMissing();
+      return this.openFailed(opening.err);
     }
-    if (!(await admitted(this.options, target, handle))) {
-      this.reportError('notAllowed', Object.assign(new Error(`${target} is outside the allowed paths`), { code: 'ENOTALLOWED' }));
-      return false;
-    }
+    const { handle, stats } = opening;
     try {
       const { identity, matched } = await this.tracker.identify(handle, stats);
       if (!(await this.tracker.beforeOpening({ stats, matched }))) {
@@ -249,13 +221,12 @@ export class FileFollower {
         return false; // stopped while reading a copy
       }
       const offset = await this.startOffset(handle, stats, matched);
-      this.current = new FileReader(target, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+      this.current = new FileReader(this.options.path, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       this.sizes.set(this.current, stats.size);
       this.sink.opened(identity, offset);
       await this.tracker.tookUp(this.current);
       this.firstOpen = false;
-      this.lastErrorReason = undefined;
-      this.setState(this.paused ? 'paused' : 'following');
+      this.status.recovered(this.paused ? 'paused' : 'following');
       return true;
     } catch (err) {
       await handle.close().catch(() => undefined);
@@ -264,18 +235,13 @@ export class FileFollower {
   }
 
   private openFailed(err: unknown): false {
-    const code = errorCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
+    const reason = openFailure(err);
+    if (reason === 'missing') {
       // A file that appears later is new: read it whole, whatever startAt says.
       this.firstOpen = false;
-      this.lastErrorReason = undefined;
-      this.setState(this.paused ? 'paused' : 'waiting');
-    } else if (code === 'EACCES' || code === 'EPERM') {
-      this.reportError('denied', err);
-    } else if (isNotARegularFile(err)) {
-      this.reportError('notAFile', err);
+      this.status.recovered(this.paused ? 'paused' : 'waiting');
     } else {
-      this.reportError('read', err);
+      this.status.error(reason, err);
     }
     return false;
   }
@@ -290,11 +256,8 @@ export class FileFollower {
       this.sink.notice({ kind: 'resumed', path: this.options.path, offset: matched.offset });
       return matched.offset;
     }
-    if (this.firstOpen && !this.tracker.hasResumePoints && this.options.startAt === 'end') {
-      const unit = this.options.encoding === 'utf16le' ? 2 : 1;
-      return afterLastDelimiter(handle, stats.size, Buffer.from(this.options.delimiter, this.options.encoding), unit);
-    }
-    return 0;
+    const fromEnd = this.firstOpen && !this.tracker.hasResumePoints && this.options.startAt === 'end';
+    return fromEnd ? lastLineStart(handle, stats.size, this.options) : 0;
   }
 
   private async readCurrent(): Promise<void> {
@@ -318,24 +281,18 @@ export class FileFollower {
   private async checkPath(): Promise<void> {
     const reader = this.current;
     if (!reader) return;
-    let pathStats: Stats | undefined;
-    try {
-      pathStats = await fsp.stat(this.options.path);
-    } catch (err) {
-      if (errorCode(err) !== 'ENOENT' && errorCode(err) !== 'ENOTDIR') throw err;
-    }
-    if (pathStats && pathStats.ino === reader.identity.ino && pathStats.dev === reader.identity.dev) {
-      this.sizes.set(reader, pathStats.size);
+    const change = await pathChange(this.options.path, reader);
+    if (change.kind === 'unchanged') {
+      this.sizes.set(reader, change.size);
       return;
     }
-    const own = await reader.stat();
-    if (!pathStats) {
-      if (own.nlink > 0) {
-        // Renamed away, no new file yet: keep reading the old one. Files
-        // rotated after it meanwhile (a new file came and went) are read too.
-        await this.tracker.renamedAway(reader);
-        return;
-      }
+    if (change.kind === 'renamed') {
+      // Renamed away, no new file yet: keep reading the old one. Files
+      // rotated after it meanwhile (a new file came and went) are read too.
+      await this.tracker.renamedAway(reader);
+      return;
+    }
+    if (change.kind === 'deleted') {
       // Deleted: read what was written up to the delete (after the read
       // above, before the stat); its last line is complete then.
       await this.readCurrent();
@@ -345,7 +302,7 @@ export class FileFollower {
       this.current = undefined;
       this.tracker.deleted(reader);
       this.sink.notice({ kind: 'removed', path: this.options.path });
-      this.setState(this.paused ? 'paused' : 'waiting');
+      this.status.set(this.paused ? 'paused' : 'waiting');
       return;
     }
     // A new file at the path: keep the old one open for late writes.
@@ -382,7 +339,7 @@ export class FileFollower {
       }
       await this.drainRotated();
     })()
-      .catch((err) => this.reportError('read', err))
+      .catch((err) => this.status.error('read', err))
       .finally(() => {
         this.pumping = undefined;
         this.armIdleFlush();
@@ -392,39 +349,4 @@ export class FileFollower {
   private reportSplitterEvents(reader: FileReader): void {
     for (const event of reader.takeEvents()) this.sink.notice({ path: this.options.path, ...event });
   }
-
-  private reportError(reason: FollowerError['reason'], err: unknown): void {
-    this.setState('error');
-    if (this.lastErrorReason === reason) return;
-    this.lastErrorReason = reason;
-    this.sink.error({
-      path: this.options.path,
-      reason,
-      code: errorCode(err) ?? 'EUNKNOWN',
-      message: err instanceof Error ? err.message : String(err),
-    });
-  }
-
-  private setState(state: FollowerState): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.sink.state(state);
-  }
-}
-
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
-
-/** The offset just after the last delimiter before `size` (0 if none is near). */
-async function afterLastDelimiter(handle: fsp.FileHandle, size: number, delimiter: Buffer, unit: number): Promise<number> {
-  if (size === 0) return 0;
-  const from = Math.max(0, size - LAST_LINE_LOOKBACK);
-  const tail = Buffer.alloc(size - from);
-  const { bytesRead } = await handle.read(tail, 0, tail.length, from);
-  const bytes = tail.subarray(0, bytesRead);
-  let at = bytes.lastIndexOf(delimiter);
-  while (at > 0 && (from + at) % unit !== 0) at = bytes.lastIndexOf(delimiter, at - 1);
-  if (at < 0 || (from + at) % unit !== 0) return from === 0 ? 0 : size;
-  return from + at + delimiter.length;
 }
