@@ -10,8 +10,11 @@
  * - Deleted while open: read to the end, then wait for the path to return.
  *
  * New data is noticed through a watch on the file's folder, with a stat poll
- * as a safety net where events do not arrive (network shares, containers):
- * see ChangeWatch.
+ * as a safety net where events do not arrive (network shares, containers).
+ *
+ * The follower reads and decides what to do next; its parts: ChangeWatch
+ * (when to look), RotationTracker (which files besides the one at the path),
+ * CopyRecovery (truncation), followed-path (checks on the path itself).
  */
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
@@ -216,7 +219,7 @@ export class FileFollower {
     const { handle, stats } = opening;
     try {
       const { identity, matched } = await this.tracker.identify(handle, stats);
-      if (!(await this.tracker.beforeOpening({ stats, matched }))) {
+      if (!(await this.tracker.reconcileCheckpoint({ stats, matched }))) {
         await handle.close().catch(() => undefined);
         return false; // stopped while reading a copy
       }

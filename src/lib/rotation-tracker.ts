@@ -25,6 +25,7 @@ type NewestFile = { kind: 'open'; reader: FileReader } | { kind: 'left'; point: 
 export class RotationTracker {
   /** Rotated files still read for late writes, oldest first. */
   private rotatedFiles: FileReader[] = [];
+  /** Positions from a checkpoint or an earlier stop, until a file at the path is taken up. */
   private resume: ResumePoint[];
   /** The rotated files the resume points name have been looked for. */
   private resumedRotated = false;
@@ -91,8 +92,12 @@ export class RotationTracker {
     return { identity, matched };
   }
 
-  /** Before the file just opened at the path is read: the checkpoint's rotated files, once. False when stopped while reading a copy. */
-  async beforeOpening(atPath: OpenedAtPath): Promise<boolean> {
+  /**
+   * Once, before the file just opened at the path is read: the files the
+   * resume points name elsewhere are taken up (see reopenRotatedFromCheckpoint).
+   * False when stopped while reading a copy.
+   */
+  async reconcileCheckpoint(atPath: OpenedAtPath): Promise<boolean> {
     return this.resumedRotated || this.reopenRotatedFromCheckpoint(atPath);
   }
 
@@ -185,7 +190,7 @@ export class RotationTracker {
     for (let i = 0; i < this.resume.length; i++) {
       const point = this.resume[i];
       if (current && point.identity.dev === current.stats.dev && point.identity.ino === current.stats.ino) {
-        // The file at the path: startOffset resumes it, unless it was truncated.
+        // The file at the path: the follower's startOffset resumes it, unless it was truncated.
         if (point === current.matched && point.offset <= current.stats.size) {
           newestFound = point;
           continue;
