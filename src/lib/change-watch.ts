@@ -6,16 +6,12 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { timerDelay } from './durations';
 
-export interface ChangeWatchTarget {
-  /** The followed file's folder. */
-  dir: string;
-  /** The followed file's name in `dir`. */
-  base: string;
-  /** Something may have changed. */
-  changed(): void;
-  /** Any name's event counts, not only the file's: rotated files (under other names) are being finished. */
-  everyNameCounts(): boolean;
-}
+/**
+ * Told that something in the folder may have changed: `name` is the entry an
+ * event was about, or null when that is not known (a poll, or an event the
+ * system gave no name).
+ */
+export type ChangeListener = (name: string | null) => void;
 
 export interface ChangeWatchSettings {
   /** Watch the folder; off when a watcher elsewhere tells the follower. */
@@ -29,7 +25,11 @@ export class ChangeWatch {
   private pollTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly target: ChangeWatchTarget) {}
+  constructor(
+    /** The followed file's folder. */
+    private readonly dir: string,
+    private readonly changed: ChangeListener,
+  ) {}
 
   /** Watches and polls as `settings` say; the first look is the caller's. */
   start(settings: ChangeWatchSettings): void {
@@ -38,7 +38,7 @@ export class ChangeWatch {
     if (settings.pollIntervalMs > 0) {
       this.pollTimer = setInterval(() => {
         if (watching && !this.watcher) this.watchFolder();
-        this.target.changed();
+        this.changed(null);
       }, timerDelay(Math.max(10, settings.pollIntervalMs)));
       this.pollTimer.unref?.();
     }
@@ -67,9 +67,7 @@ export class ChangeWatch {
 
   private watchFolder(): void {
     try {
-      this.watcher = watch(this.target.dir, { persistent: false }, (_event, name) => {
-        if (name === this.target.base || this.target.everyNameCounts() || name === null) this.target.changed();
-      });
+      this.watcher = watch(this.dir, { persistent: false }, (_event, name) => this.changed(name));
       this.watcher.on('error', () => {
         // The folder went away or the system ran out of watches: the poll
         // carries on and tries to watch again.

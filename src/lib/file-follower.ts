@@ -57,11 +57,10 @@ export class FileFollower {
     const follow: FollowContext = { options, dir, sink, deliver: this.deliver, sizes: this.sizes };
     this.copies = new CopyRecovery(follow, () => this.running);
     this.tracker = new RotationTracker(follow, this.copies, options.resume);
-    this.changes = new ChangeWatch({
-      dir,
-      base: path.basename(options.path),
-      changed: () => this.trigger(),
-      everyNameCounts: () => this.tracker.rotated.length > 0,
+    const base = path.basename(options.path);
+    this.changes = new ChangeWatch(dir, (name) => {
+      // While rotated files (under other names) are finished, any name's event counts.
+      if (name === base || this.tracker.rotated.length > 0 || name === null) this.trigger();
     });
   }
 
