@@ -11,131 +11,40 @@
  *
  * New data is noticed through a watch on the file's folder, with a stat poll
  * as a safety net where events do not arrive (network shares, containers).
+ *
+ * The follower reads and decides what to do next; its parts: ChangeWatch
+ * (when to look), RotationTracker (which files besides the one at the path),
+ * CopyRecovery (truncation), followed-path (checks on the path itself).
  */
-import { promises as fsp, watch, type FSWatcher, type Stats } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { type FileIdentity, HEAD_BYTES, headHashOf, identify, inodeKey, readHead } from './file-identity';
-import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome, type ReaderSettings } from './file-reader';
-import { findCopy, findFileByIdentity, findNewerRotations, type FoundFile } from './sibling-search';
-import { isNotARegularFile, notARegularFile, openRegularFile } from './regular-file';
-import type { SplitterEvent } from './line-splitter';
-import { timerDelay } from './durations';
-import type { OpenDescriptor } from './path-policy';
+import { DEFAULT_CHUNK_BYTES, FileReader, type LineChunk, type ReadOutcome } from './file-reader';
+import { ChangeWatch } from './change-watch';
+import { RotationTracker } from './rotation-tracker';
+import { CopyRecovery } from './copy-recovery';
+import type { FollowContext } from './follow-context';
+import { lastLineStart, openAtPath, openFailure, pathChange } from './followed-path';
+import { FollowerStatus } from './follower-status';
+import type { FollowerOptions, FollowerSink, FollowerSnapshot, OpenFileSnapshot, ResumePoint } from './follower-types';
 
-export type StartAt = 'end' | 'beginning';
-
-/** Where reading of one file stopped: enough to resume it after a restart. */
-export interface ResumePoint {
-  identity: FileIdentity;
-  offset: number;
-}
-
-export interface FollowerOptions extends ReaderSettings {
-  path: string;
-  /** Where to start in a file that exists when following begins. */
-  startAt: StartAt;
-  /** Emit a last line without delimiter after this much idleness; 0 = never. */
-  idleFlushMs: number;
-  /** Stat checks as a safety net; 0 = none (whoever runs the follower calls `trigger`). */
-  pollIntervalMs: number;
-  /** Watch the file's folder for changes (default true); off when a watcher elsewhere calls `trigger`. */
-  watch?: boolean;
-  /** How long a rotated file stays open for late writes. */
-  rotateWaitMs?: number;
-  chunkBytes?: number;
-  /** Positions from a checkpoint or an earlier stop. */
-  resume?: ResumePoint[];
-  /**
-   * The allow-list (see path-policy): asked about every file opened to be
-   * read, the followed path and the rotated files and copies found beside
-   * it. A file refused is closed unread.
-   */
-  admit?: (file: string, opened: OpenDescriptor) => Promise<boolean>;
-  /** The path must not be a symbolic link (dir-watch's Symlinks `skip`): a link is refused as no file. */
-  noFollow?: boolean;
-}
-
-export type FollowerState = 'following' | 'waiting' | 'paused' | 'stopped' | 'error';
-
-export type FollowerNotice =
-  | { kind: 'rotated'; path: string }
-  | { kind: 'removed'; path: string }
-  | { kind: 'truncated'; path: string; size: number }
-  | { kind: 'recovered'; path: string; from: string; bytes: number }
-  | { kind: 'unrecovered'; path: string; bytes: number }
-  | { kind: 'resumed'; path: string; offset: number }
-  | ({ path: string } & SplitterEvent);
-
-export interface FollowerError {
-  path: string;
-  /** denied | notAFile | notAllowed (outside the allow-list) | read */
-  reason: 'denied' | 'notAFile' | 'notAllowed' | 'read';
-  code: string;
-  message: string;
-}
-
-/** One open file as the follower last saw it. */
-export interface OpenFileSnapshot {
-  identity: FileIdentity;
-  /** Its size at the follower's last stat of it (at least what was read). */
-  size: number;
-  /** Up to where its bytes have become lines. */
-  offset: number;
-}
-
-/** What the follower is doing, from what it already knows. */
-export interface FollowerSnapshot {
-  state: FollowerState;
-  /** The file at the path, when one is open. */
-  current: OpenFileSnapshot | undefined;
-  /** Rotated files still open for late writes, oldest first. */
-  rotated: OpenFileSnapshot[];
-}
-
-export interface FollowerSink {
-  /** Receives lines; a returned promise holds reading until it settles. */
-  deliver(chunk: LineChunk): Promise<void> | void;
-  /** A file is being read from `offset` on. */
-  opened(identity: FileIdentity, offset: number): void;
-  state(state: FollowerState): void;
-  notice(notice: FollowerNotice): void;
-  error(error: FollowerError): void;
-}
+export type { FollowerError, FollowerNotice, FollowerOptions, FollowerSink, FollowerSnapshot, FollowerState, OpenFileSnapshot, ResumePoint, StartAt } from './follower-types';
 
 const DEFAULT_ROTATE_WAIT_MS = 5000;
 /** Timers may fire this much early. */
 const TIMER_SLACK_MS = 5;
-/** How far back "end" looks for the start of the last, unfinished line. */
-const LAST_LINE_LOOKBACK = 64 * 1024;
 
 export class FileFollower {
+  /** The file at the path, when one is open. */
   private current: FileReader | undefined;
-  /** Rotated files still read for late writes, oldest first. */
-  private retired: FileReader[] = [];
-  private resume: ResumePoint[];
-  /** The rotated files the resume points name have been looked for. */
-  private resumedRotated = false;
-  /**
-   * The newest file taken up from the path: open, or finished (then where
-   * it was left). Files rotated after it before we looked (more than one
-   * rotation between two looks) are looked for beside the path; it comes
-   * last in positions(), so that a restart looks from it again.
-   */
-  private newest: { reader: FileReader } | { point: ResumePoint } | undefined;
-  /** The folder's listing at the last search from `newest`: unchanged, nothing new was rotated. */
-  private lastSearch: { from: string; listing: string } | undefined;
+  private readonly tracker: RotationTracker;
+  private readonly copies: CopyRecovery;
   private firstOpen = true;
   private running = false;
   private paused = false;
   private pumping: Promise<void> | undefined;
   private again = false;
-  private watcher: FSWatcher | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private state: FollowerState | undefined;
-  private lastErrorReason: string | undefined;
-  private readonly dir: string;
-  private readonly base: string;
+  private readonly changes: ChangeWatch;
+  private readonly status: FollowerStatus;
   /** File sizes from the stats reading does anyway, for snapshot(). */
   private readonly sizes = new WeakMap<FileReader, number>();
 
@@ -143,11 +52,16 @@ export class FileFollower {
     private readonly options: FollowerOptions,
     private readonly sink: FollowerSink,
   ) {
-    this.resume = options.resume ? [...options.resume] : [];
-    const last = this.resume[this.resume.length - 1];
-    this.newest = last ? { point: last } : undefined;
-    this.dir = path.dirname(path.resolve(options.path));
-    this.base = path.basename(options.path);
+    const dir = path.dirname(path.resolve(options.path));
+    this.status = new FollowerStatus(options, sink);
+    const follow: FollowContext = { options, dir, sink, deliver: this.deliver, sizes: this.sizes };
+    this.copies = new CopyRecovery(follow, () => this.running);
+    this.tracker = new RotationTracker(follow, this.copies, options.resume);
+    const base = path.basename(options.path);
+    this.changes = new ChangeWatch(dir, (name) => {
+      // While rotated files (under other names) are finished, any name's event counts.
+      if (name === base || this.tracker.rotated.length > 0 || name === null) this.trigger();
+    });
   }
 
   get path(): string {
@@ -157,15 +71,7 @@ export class FileFollower {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const watching = this.options.watch !== false;
-    if (watching) this.watchFolder();
-    if (this.options.pollIntervalMs > 0) {
-      this.pollTimer = setInterval(() => {
-        if (watching && !this.watcher) this.watchFolder();
-        this.trigger();
-      }, timerDelay(Math.max(10, this.options.pollIntervalMs)));
-      this.pollTimer.unref?.();
-    }
+    this.changes.start({ watch: this.options.watch !== false, pollIntervalMs: this.options.pollIntervalMs });
     this.trigger();
   }
 
@@ -173,14 +79,14 @@ export class FileFollower {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    if (this.running) this.setState('paused');
+    if (this.running) this.status.set('paused');
   }
 
   unpause(): void {
     if (!this.paused) return;
     this.paused = false;
     if (this.running) {
-      this.setState(this.current ? 'following' : 'waiting');
+      this.status.set(this.current ? 'following' : 'waiting');
       this.trigger();
     }
   }
@@ -191,18 +97,13 @@ export class FileFollower {
    */
   async stop(): Promise<ResumePoint[]> {
     this.running = false;
-    this.watcher?.close();
-    this.watcher = undefined;
-    clearInterval(this.pollTimer);
-    clearTimeout(this.idleTimer);
+    this.changes.stop();
     await this.pumping;
     const points = this.positions();
-    for (const reader of [...this.retired, this.current]) await reader?.close();
-    this.retired = [];
+    for (const reader of this.tracker.openFiles(this.current)) await reader.close();
     this.current = undefined;
-    this.resume = points;
-    this.resumedRotated = false; // a start again looks for them anew
-    this.setState('stopped');
+    this.tracker.stopped(points);
+    this.status.set('stopped');
     return points;
   }
 
@@ -211,12 +112,7 @@ export class FileFollower {
    * last the newest file taken up from the path, even when finished.
    */
   positions(): ResumePoint[] {
-    const readers = this.current ? [...this.retired, this.current] : this.retired;
-    const points = readers.map((r) => ({ identity: r.identity, offset: r.consumed }));
-    // Resume points not taken up yet (the path is missing) still count.
-    for (const p of this.resume) if (!points.some((q) => sameFile(q, p))) points.push(p);
-    const newest = this.newestPoint();
-    return newest ? [...points.filter((q) => !sameFile(q, newest)), newest] : points;
+    return this.tracker.positions(this.current);
   }
 
   /** What is being read and how far it got: no file system call, cheap enough to poll. */
@@ -227,16 +123,10 @@ export class FileFollower {
       offset: reader.consumed,
     });
     return {
-      state: this.state ?? 'waiting',
+      state: this.status.current,
       current: this.current && view(this.current),
-      rotated: this.retired.map(view),
+      rotated: this.tracker.rotated.map(view),
     };
-  }
-
-  private newestPoint(): ResumePoint | undefined {
-    const newest = this.newest;
-    if (!newest) return undefined;
-    return 'reader' in newest ? { identity: newest.reader.identity, offset: newest.reader.consumed } : newest.point;
   }
 
   /**
@@ -246,7 +136,7 @@ export class FileFollower {
    */
   isCaughtUp(stats: Stats): boolean {
     const reader = this.current;
-    if (!reader || this.pumping || this.retired.length > 0 || reader.holdsPartialLine) return false;
+    if (!reader || this.pumping || this.tracker.rotated.length > 0 || reader.holdsPartialLine) return false;
     return stats.ino === reader.identity.ino && stats.dev === reader.identity.dev && stats.size === reader.position && stats.mtimeMs === reader.lastMtimeMs;
   }
 
@@ -273,7 +163,7 @@ export class FileFollower {
       try {
         await this.pump();
       } catch (err) {
-        this.reportError('read', err);
+        this.status.error('read', err);
       }
     } while (this.again && this.running);
     this.armIdleFlush();
@@ -283,20 +173,20 @@ export class FileFollower {
 
   private async pump(): Promise<void> {
     if (!this.keepGoing()) return;
-    await this.drainRetired();
+    await this.drainRotated();
     if (!this.current) {
       if (!(await this.openPath())) return;
       // Rotated files it found beside the path (checkpoint) are older: finished first.
-      await this.drainRetired();
+      await this.drainRotated();
     }
     await this.readCurrent();
     if (this.keepGoing()) await this.checkPath();
   }
 
-  private async drainRetired(): Promise<void> {
+  private async drainRotated(): Promise<void> {
     const now = Date.now();
     const wait = this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS;
-    for (const reader of [...this.retired]) {
+    for (const reader of [...this.tracker.rotated]) {
       // Deleted before this read: the read got all there is. (A stat after
       // it would miss what was written between the read and the delete.)
       const before = await reader.stat();
@@ -307,10 +197,7 @@ export class FileFollower {
         // Finished: its last line, if unterminated, is complete now.
         await reader.flushPartial(this.deliver);
         await reader.close();
-        this.retired.splice(this.retired.indexOf(reader), 1);
-        if (this.newest && 'reader' in this.newest && this.newest.reader === reader) {
-          this.newest = { point: { identity: reader.identity, offset: reader.consumed } };
-        }
+        this.tracker.finished(reader);
       }
     }
   }
@@ -319,57 +206,29 @@ export class FileFollower {
 
   /** Opens the followed path; false when it cannot be read (yet). */
   private async openPath(): Promise<boolean> {
-    const target = this.options.path;
-    let stats: Stats;
-    try {
-      // A stat first: what is plainly no file (a FIFO, a folder) is refused
-      // without opening it. It cannot make the open safe (the path may be
-      // replaced in between): openRegularFile does that.
-      stats = await (this.options.noFollow ? fsp.lstat(target) : fsp.stat(target));
-    } catch (err) {
-      if (errorCode(err) === 'ENOENT') {
-        // Rotated files the checkpoint names are read without waiting for the
-        // path, and so are files rotated after the newest one taken up.
-        if (!this.resumedRotated && this.resume.length > 0) await this.reopenRotatedFromCheckpoint(undefined);
-        if (this.resumedRotated && this.newest) await this.openNewerRotations();
-      }
-      return this.openFailed(err);
-    }
-    if (!stats.isFile()) {
-      this.reportError('notAFile', notARegularFile(target));
+    const opening = await openAtPath(this.options);
+    if (opening.kind === 'refused') {
+      this.status.error(opening.reason, opening.err);
       return false;
     }
-    let handle;
-    try {
-      // What was opened, from its own fstat: the stat above may be of another file.
-      ({ handle, stats } = await openRegularFile(target, { noFollow: this.options.noFollow }));
-    } catch (err) {
-      return this.openFailed(err);
+    if (opening.kind !== 'opened') {
+      if (opening.kind === 'missing') await this.tracker.pathMissing();
+      return this.openFailed(opening.err);
     }
-    if (!(await this.admitted(target, handle))) {
-      this.reportError('notAllowed', Object.assign(new Error(`${target} is outside the allowed paths`), { code: 'ENOTALLOWED' }));
-      return false;
-    }
+    const { handle, stats } = opening;
     try {
-      const { identity, matched } = await identifyAgainst(handle, stats, this.resume);
-      if (!this.resumedRotated && !(await this.reopenRotatedFromCheckpoint({ stats, matched }))) {
+      const { identity, matched } = await this.tracker.identify(handle, stats);
+      if (!(await this.tracker.reconcileCheckpoint({ stats, matched }))) {
         await handle.close().catch(() => undefined);
         return false; // stopped while reading a copy
       }
       const offset = await this.startOffset(handle, stats, matched);
-      this.current = new FileReader(target, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+      this.current = new FileReader(this.options.path, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       this.sizes.set(this.current, stats.size);
       this.sink.opened(identity, offset);
-      // Rotated more than once since the newest file taken up was at the
-      // path: the files in between are read too (looked for now that this
-      // one is open, so that none rotated meanwhile is missed).
-      const newest = this.newestPoint();
-      if (newest && !sameFile(newest, { identity })) await this.openNewerRotations(this.current);
-      this.newest = { reader: this.current };
+      await this.tracker.tookUp(this.current);
       this.firstOpen = false;
-      this.resume = [];
-      this.lastErrorReason = undefined;
-      this.setState(this.paused ? 'paused' : 'following');
+      this.status.recovered(this.paused ? 'paused' : 'following');
       return true;
     } catch (err) {
       await handle.close().catch(() => undefined);
@@ -377,37 +236,14 @@ export class FileFollower {
     }
   }
 
-  /** The allow-list lets this open file be read; when it does not, the file is closed. */
-  private async admitted(file: string, handle: fsp.FileHandle): Promise<boolean> {
-    if (!this.options.admit) return true;
-    let ok = false;
-    try {
-      ok = await this.options.admit(file, handle);
-    } catch {
-      // cannot tell: refused
-    }
-    if (!ok) await handle.close().catch(() => undefined);
-    return ok;
-  }
-
-  /** A file found beside the path, if the allow-list lets it be read. */
-  private async admittedOnly(found: FoundFile | undefined): Promise<FoundFile | undefined> {
-    return found && (await this.admitted(found.path, found.handle)) ? found : undefined;
-  }
-
   private openFailed(err: unknown): false {
-    const code = errorCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
+    const reason = openFailure(err);
+    if (reason === 'missing') {
       // A file that appears later is new: read it whole, whatever startAt says.
       this.firstOpen = false;
-      this.lastErrorReason = undefined;
-      this.setState(this.paused ? 'paused' : 'waiting');
-    } else if (code === 'EACCES' || code === 'EPERM') {
-      this.reportError('denied', err);
-    } else if (isNotARegularFile(err)) {
-      this.reportError('notAFile', err);
+      this.status.recovered(this.paused ? 'paused' : 'waiting');
     } else {
-      this.reportError('read', err);
+      this.status.error(reason, err);
     }
     return false;
   }
@@ -422,118 +258,8 @@ export class FileFollower {
       this.sink.notice({ kind: 'resumed', path: this.options.path, offset: matched.offset });
       return matched.offset;
     }
-    if (this.firstOpen && this.resume.length === 0 && this.options.startAt === 'end') {
-      const unit = this.options.encoding === 'utf16le' ? 2 : 1;
-      return afterLastDelimiter(handle, stats.size, Buffer.from(this.options.delimiter, this.options.encoding), unit);
-    }
-    return 0;
-  }
-
-  /**
-   * Files from a checkpoint that are no longer at the path were rotated while
-   * we were away: find them beside it and finish reading them first (files
-   * rotated after the last of them: see `newest`). A file gone as itself
-   * (truncated by copytruncate while we were away) may have left a copy
-   * holding what was not read: that is read now. False when stopped while
-   * reading a copy.
-   */
-  private async reopenRotatedFromCheckpoint(current: { stats: Stats; matched: ResumePoint | undefined } | undefined): Promise<boolean> {
-    /** The newest point found as itself: to look for rotations from, if the last one is not. */
-    let newestFound: ResumePoint | undefined;
-    for (let i = 0; i < this.resume.length; i++) {
-      const point = this.resume[i];
-      if (current && point.identity.dev === current.stats.dev && point.identity.ino === current.stats.ino) {
-        // The file at the path: startOffset resumes it, unless it was truncated.
-        if (point === current.matched && point.offset <= current.stats.size) {
-          newestFound = point;
-          continue;
-        }
-      } else {
-        const found = await this.admittedOnly(await findFileByIdentity(this.dir, point.identity, this.options.path));
-        if (found) {
-          newestFound = point;
-          if (found.stats.size <= point.offset) {
-            await found.handle.close();
-            continue;
-          }
-          const reader = new FileReader(this.options.path, found.handle, point.identity, this.options, point.offset, this.options.chunkBytes);
-          this.sizes.set(reader, found.stats.size);
-          this.retired.push(reader);
-          this.sink.opened(point.identity, point.offset);
-          this.sink.notice({ kind: 'rotated', path: this.options.path });
-          continue;
-        }
-      }
-      const copied = await this.readCopy(point.identity, point.offset);
-      if (copied?.halted) {
-        this.resume[i] = { identity: point.identity, offset: copied.consumed };
-        if (this.newest && 'point' in this.newest && this.newest.point === point) this.newest = { point: this.resume[i] };
-        return false;
-      }
-    }
-    // The last point's file is no more itself (truncated and written again,
-    // say): files rotated after the newest one still found are looked for.
-    const lastPoint = this.resume[this.resume.length - 1];
-    if (newestFound && newestFound !== lastPoint && this.newest && 'point' in this.newest) this.newest = { point: newestFound };
-    this.resumedRotated = true;
-    return true;
-  }
-
-  /**
-   * Files rotated away after the newest file taken up, before we looked
-   * (two rotations between two looks): read whole, oldest first, after it.
-   * With `opened`, the file just opened at the path: only files older than
-   * it (it may have been rotated too, since; newer ones come after it).
-   */
-  private async openNewerRotations(opened?: FileReader): Promise<void> {
-    const newest = this.newestPoint();
-    if (!newest) return;
-    // Searches repeat while the path is missing: only when files were renamed or created.
-    const from = inodeKey(newest.identity);
-    const listing = (await fsp.readdir(this.dir).catch(() => [] as string[])).sort().join('/');
-    if (this.lastSearch?.from === from && this.lastSearch.listing === listing) return;
-    this.lastSearch = { from, listing };
-    const open = this.current ? [...this.retired, this.current] : this.retired;
-    const isOpen = (s: Stats) => open.some((r) => r.identity.dev === s.dev && r.identity.ino === s.ino);
-    const held = 'reader' in this.newest!;
-    const found = await findNewerRotations(this.dir, newest.identity, this.options.path, isOpen, opened?.identity, held);
-    if (!found) {
-      // Gone (deleted, or moved out of the folder): nothing to look from.
-      this.newest = undefined;
-      return;
-    }
-    for (const file of found) {
-      if (!(await this.admitted(file.path, file.handle))) continue;
-      const fileIdentity = await identify(file.handle, file.stats);
-      const reader = new FileReader(this.options.path, file.handle, fileIdentity, this.options, 0, this.options.chunkBytes);
-      this.sizes.set(reader, file.stats.size);
-      this.retired.push(reader);
-      if (!opened) this.newest = { reader };
-      this.sink.opened(fileIdentity, 0);
-      this.sink.notice({ kind: 'rotated', path: this.options.path });
-    }
-  }
-
-  /**
-   * Reads the copy of a truncated file (another file beside it that starts
-   * with the same bytes) from `offset`, what had been read of the file, to
-   * its end. Undefined when there is no copy.
-   */
-  private async readCopy(identity: FileIdentity, offset: number): Promise<{ consumed: number; halted: boolean } | undefined> {
-    const copy = await this.admittedOnly(await findCopy(this.dir, identity, offset, this.options.path));
-    if (!copy) return undefined;
-    const copyReader = new FileReader(this.options.path, copy.handle, identity, this.options, offset, this.options.chunkBytes);
-    try {
-      // Stopped midway: where it stopped is kept, to read the rest next time.
-      if ((await copyReader.readAvailable(this.deliver, () => this.running)) === 'halted') {
-        return { consumed: copyReader.consumed, halted: true };
-      }
-      await copyReader.flushPartial(this.deliver);
-    } finally {
-      await copyReader.close();
-    }
-    this.sink.notice({ kind: 'recovered', path: this.options.path, from: copy.path, bytes: copy.stats.size - offset });
-    return { consumed: copyReader.consumed, halted: false };
+    const fromEnd = this.firstOpen && !this.tracker.hasResumePoints && this.options.startAt === 'end';
+    return fromEnd ? lastLineStart(handle, stats.size, this.options) : 0;
   }
 
   private async readCurrent(): Promise<void> {
@@ -543,62 +269,32 @@ export class FileFollower {
   /** Reads a file to its end, handling a truncation on the way; 'end' or 'halted'. */
   private async readThrough(reader: FileReader): Promise<ReadOutcome> {
     if (!(await reader.headUnchanged())) {
-      await this.handleTruncation(reader);
+      await this.copies.recover(reader);
     }
     for (;;) {
       const outcome = await reader.readAvailable(this.deliver, this.keepGoing);
       this.reportSplitterEvents(reader);
       if (outcome !== 'truncated') return outcome;
-      await this.handleTruncation(reader);
+      await this.copies.recover(reader);
     }
-  }
-
-  /**
-   * The file shrank under us (copytruncate, or `> file`). Bytes written
-   * before the truncation that we had not read are looked for in a copy
-   * beside the file; then the file is read again from its start.
-   */
-  private async handleTruncation(reader: FileReader): Promise<void> {
-    const stats = await reader.stat();
-    this.sizes.set(reader, stats.size);
-    const consumed = reader.consumed;
-    this.sink.notice({ kind: 'truncated', path: this.options.path, size: stats.size });
-    const copied = await this.readCopy(reader.identity, consumed);
-    if (copied?.halted) {
-      // Stopping: the position stays in the old content (whose identity the
-      // reader keeps), so that a restart reads the rest of the copy.
-      reader.restartAt(copied.consumed);
-      return;
-    }
-    if (!copied && reader.position > consumed) {
-      this.sink.notice({ kind: 'unrecovered', path: this.options.path, bytes: reader.position - consumed });
-    }
-    reader.restartAt(0);
-    await reader.reidentify();
   }
 
   /** After reading to the end: has the path been rotated, replaced or removed? */
   private async checkPath(): Promise<void> {
     const reader = this.current;
     if (!reader) return;
-    let pathStats: Stats | undefined;
-    try {
-      pathStats = await fsp.stat(this.options.path);
-    } catch (err) {
-      if (errorCode(err) !== 'ENOENT' && errorCode(err) !== 'ENOTDIR') throw err;
-    }
-    if (pathStats && pathStats.ino === reader.identity.ino && pathStats.dev === reader.identity.dev) {
-      this.sizes.set(reader, pathStats.size);
+    const change = await pathChange(this.options.path, reader);
+    if (change.kind === 'unchanged') {
+      this.sizes.set(reader, change.size);
       return;
     }
-    const own = await reader.stat();
-    if (!pathStats) {
-      if (own.nlink > 0) {
-        // Renamed away, no new file yet: keep reading the old one. Files
-        // rotated after it meanwhile (a new file came and went) are read too.
-        await this.openNewerRotations();
-        return;
-      }
+    if (change.kind === 'renamed') {
+      // Renamed away, no new file yet: keep reading the old one. Files
+      // rotated after it meanwhile (a new file came and went) are read too.
+      await this.tracker.renamedAway(reader);
+      return;
+    }
+    if (change.kind === 'deleted') {
       // Deleted: read what was written up to the delete (after the read
       // above, before the stat); its last line is complete then.
       await this.readCurrent();
@@ -606,43 +302,36 @@ export class FileFollower {
       await reader.flushPartial(this.deliver);
       await reader.close();
       this.current = undefined;
-      // Gone: nothing to look for rotations from (a file at the path later is new).
-      if (this.newest && 'reader' in this.newest && this.newest.reader === reader) this.newest = undefined;
+      this.tracker.deleted(reader);
       this.sink.notice({ kind: 'removed', path: this.options.path });
-      this.setState(this.paused ? 'paused' : 'waiting');
+      this.status.set(this.paused ? 'paused' : 'waiting');
       return;
     }
     // A new file at the path: keep the old one open for late writes.
-    this.retired.push(reader);
+    this.tracker.replaced(reader);
     this.current = undefined;
     this.sink.notice({ kind: 'rotated', path: this.options.path });
     const opened = await this.openPath();
     // Files rotated in between (see openPath) are older than the new one: read first.
-    await this.drainRetired();
+    await this.drainRotated();
     if (opened) await this.readCurrent();
   }
 
   private armIdleFlush(): void {
     // An armed timer stays: polls must not keep pushing the flush back.
-    if (this.idleTimer || !this.running || this.options.idleFlushMs <= 0) return;
-    const readers = this.current ? [this.current, ...this.retired] : this.retired;
-    const waiting = readers.filter((r) => r.holdsPartialLine);
-    if (waiting.length === 0 && this.retired.length === 0) return;
+    if (this.changes.idleArmed || !this.running || this.options.idleFlushMs <= 0) return;
+    const waiting = this.tracker.openFiles(this.current).filter((r) => r.holdsPartialLine);
+    if (waiting.length === 0 && this.tracker.rotated.length === 0) return;
     const delay = waiting.length > 0 ? this.options.idleFlushMs : (this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      void this.flushIdle();
-    }, timerDelay(delay));
-    this.idleTimer.unref?.();
+    this.changes.armIdle(delay, () => void this.flushIdle());
   }
 
   private async flushIdle(): Promise<void> {
     if (!this.keepGoing()) return;
     await this.pumping;
     this.pumping = (async () => {
-      const readers = this.current ? [...this.retired, this.current] : [...this.retired];
       const now = Date.now();
-      for (const reader of readers) {
+      for (const reader of this.tracker.openFiles(this.current)) {
         if (!reader.holdsPartialLine) continue;
         const stats = await reader.stat();
         // Only a file that stopped growing: new bytes may finish the line.
@@ -650,92 +339,16 @@ export class FileFollower {
           await reader.flushPartial(this.deliver);
         }
       }
-      await this.drainRetired();
+      await this.drainRotated();
     })()
-      .catch((err) => this.reportError('read', err))
+      .catch((err) => this.status.error('read', err))
       .finally(() => {
         this.pumping = undefined;
         this.armIdleFlush();
       });
   }
 
-  private watchFolder(): void {
-    try {
-      this.watcher = watch(this.dir, { persistent: false }, (_event, name) => {
-        if (name === this.base || this.retired.length > 0 || name === null) this.trigger();
-      });
-      this.watcher.on('error', () => {
-        // The folder went away or the system ran out of watches: the poll
-        // carries on and tries to watch again.
-        this.watcher?.close();
-        this.watcher = undefined;
-      });
-    } catch {
-      this.watcher = undefined;
-    }
-  }
-
   private reportSplitterEvents(reader: FileReader): void {
     for (const event of reader.takeEvents()) this.sink.notice({ path: this.options.path, ...event });
   }
-
-  private reportError(reason: FollowerError['reason'], err: unknown): void {
-    this.setState('error');
-    if (this.lastErrorReason === reason) return;
-    this.lastErrorReason = reason;
-    this.sink.error({
-      path: this.options.path,
-      reason,
-      code: errorCode(err) ?? 'EUNKNOWN',
-      message: err instanceof Error ? err.message : String(err),
-    });
-  }
-
-  private setState(state: FollowerState): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.sink.state(state);
-  }
-}
-
-/** Same device and inode. */
-function sameFile(a: { identity: FileIdentity }, b: { identity: FileIdentity }): boolean {
-  return a.identity.dev === b.identity.dev && a.identity.ino === b.identity.ino;
-}
-
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
-
-/**
- * The identity of an open file and the resume point that names it, both from
- * one read of its head: a file truncated between two reads would otherwise
- * be identified as one content and resumed (or not) as another.
- */
-async function identifyAgainst(
-  handle: fsp.FileHandle,
-  stats: Stats,
-  points: ResumePoint[],
-): Promise<{ identity: FileIdentity; matched: ResumePoint | undefined }> {
-  const head = await readHead(handle, Math.min(HEAD_BYTES, stats.size));
-  const read = head.length;
-  const hash = (n: number) => headHashOf(head.subarray(0, n));
-  const identity: FileIdentity = { dev: stats.dev, ino: stats.ino, headLength: read, headHash: hash(read) };
-  const matched = points.find(
-    (p) => p.identity.dev === stats.dev && p.identity.ino === stats.ino && p.identity.headLength <= read && hash(p.identity.headLength) === p.identity.headHash,
-  );
-  return { identity, matched };
-}
-
-/** The offset just after the last delimiter before `size` (0 if none is near). */
-async function afterLastDelimiter(handle: fsp.FileHandle, size: number, delimiter: Buffer, unit: number): Promise<number> {
-  if (size === 0) return 0;
-  const from = Math.max(0, size - LAST_LINE_LOOKBACK);
-  const tail = Buffer.alloc(size - from);
-  const { bytesRead } = await handle.read(tail, 0, tail.length, from);
-  const bytes = tail.subarray(0, bytesRead);
-  let at = bytes.lastIndexOf(delimiter);
-  while (at > 0 && (from + at) % unit !== 0) at = bytes.lastIndexOf(delimiter, at - 1);
-  if (at < 0 || (from + at) % unit !== 0) return from === 0 ? 0 : size;
-  return from + at + delimiter.length;
 }

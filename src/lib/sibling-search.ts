@@ -116,25 +116,32 @@ export async function findCopy(
   );
 }
 
+/** What findNewerRotations looks for, and what it leaves out. */
+export interface RotationSearch {
+  /** The followed path's folder. */
+  dir: string;
+  /** The followed path. */
+  followed: string;
+  /** The file to look from: files rotated after it are found. */
+  after: FileIdentity;
+  /** The file `after` names is open, so its inode is its own (its head may have changed since). */
+  afterIsOpen: boolean;
+  /** Files already being read: left out. */
+  skip: (stats: Stats) => boolean;
+  /** Files rotated after this one are left out (it was rotated too). */
+  before?: FileIdentity;
+}
+
 /**
- * Files rotated away after the file with `identity`, oldest first: when that
+ * Files rotated away after the file `after` names, oldest first: when that
  * file is now `app.log.N` (logrotate's numbered names), the files
  * `app.log.(N-1)` down to `app.log.1`. They were created at the path and
  * rotated again before anyone read them (two rotations between two reads).
- * Files `skip` accepts (already being read) are left out, and with `before`,
- * files rotated after that one (when it was rotated too). `held`: the file
- * is open, so its inode is its own (its head may have changed since).
  * Empty when the file is not under a numbered name; undefined when it is
  * not found at all.
  */
-export async function findNewerRotations(
-  dir: string,
-  identity: FileIdentity,
-  followed: string,
-  skip: (stats: Stats) => boolean,
-  before?: FileIdentity,
-  held = false,
-): Promise<FoundFile[] | undefined> {
+export async function findNewerRotations(search: RotationSearch): Promise<FoundFile[] | undefined> {
+  const { dir, followed, after, afterIsOpen, skip, before } = search;
   const base = path.basename(followed);
   for (let attempt = 1; ; attempt++) {
     // Every rank from one listing: a rotation meanwhile renumbers them all.
@@ -152,12 +159,12 @@ export async function findNewerRotations(
     }
     const last = attempt >= SCAN_ATTEMPTS;
     if (!last && (await listing(dir)) !== names) continue;
-    const self = withIdentity(numbered, identity);
-    if (!self || !(held || (await hasIdentity(path.join(dir, self.name), identity)))) {
+    const self = withIdentity(numbered, after);
+    if (!self || !(afterIsOpen || (await hasIdentity(path.join(dir, self.name), after)))) {
       // Not under a numbered name (or no more itself): a dated one, elsewhere, or gone.
       const dated = await datedRotations(dir, base, names);
-      const datedSelf = withIdentity(dated, identity);
-      if (datedSelf && (held || (await hasIdentity(path.join(dir, datedSelf.name), identity)))) {
+      const datedSelf = withIdentity(dated, after);
+      if (datedSelf && (afterIsOpen || (await hasIdentity(path.join(dir, datedSelf.name), after)))) {
         const limit = before && withIdentity(dated, before);
         const newer = dated.filter((c) => rotatedBefore(datedSelf, c) && (!limit || rotatedBefore(c, limit))).sort((a, b) => (rotatedBefore(a, b) ? -1 : 1));
         const opened = await openUnmoved(dir, newer, skip);
@@ -165,8 +172,8 @@ export async function findNewerRotations(
         for (const file of opened.found) await file.handle.close().catch(() => undefined);
         continue;
       }
-      if (held && !self) return [];
-      const elsewhere = await findFileByIdentity(dir, identity, followed);
+      if (afterIsOpen && !self) return [];
+      const elsewhere = await findFileByIdentity(dir, after, followed);
       await elsewhere?.handle.close().catch(() => undefined);
       return elsewhere ? [] : undefined;
     }

@@ -241,10 +241,10 @@ describe('regular-file: only regular files are opened, and no open waits', funct
       await handle.close();
       // The newer rotation, opened to be read (the older one is held open).
       swapBeforeOpen(newer, (fifos.push(mkfifo('fifo-1')), fifos[fifos.length - 1]));
-      (await findNewerRotations(dir, identity, followed, () => false, undefined, true)).should.eql([]);
+      (await findNewerRotations({ dir, followed, after: identity, afterIsOpen: true, skip: () => false })).should.eql([]);
       // The older one, opened to check that it is still itself.
       swapBeforeOpen(older, (fifos.push(mkfifo('fifo-2')), fifos[fifos.length - 1]));
-      should(await findNewerRotations(dir, identity, followed, () => false, undefined, false)).be.undefined();
+      should(await findNewerRotations({ dir, followed, after: identity, afterIsOpen: false, skip: () => false })).be.undefined();
     });
   });
 

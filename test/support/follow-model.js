@@ -578,7 +578,7 @@ class FollowerEngine {
 
   /** Rotated files still open (white-box). */
   retiredCount() {
-    return this.follower.retired.length;
+    return this.follower.snapshot().rotated.length;
   }
 
   poke() {
@@ -729,7 +729,7 @@ class SessionEngine {
 
   /** Rotated files still open (white-box). */
   retiredCount() {
-    return this.session.follower.retired.length;
+    return this.session.follower.snapshot().rotated.length;
   }
 
   poke() {
