@@ -29,7 +29,7 @@ export class CopyRecovery {
    * its end. Undefined when there is no copy.
    */
   async readCopy(identity: FileIdentity, offset: number): Promise<CopyRead | undefined> {
-    const { options, dir, deliver, sink } = this.follow;
+    const { options, dir, deliver, events } = this.follow;
     const copy = await findCopy(dir, identity, offset, options.path);
     if (!copy || !(await admitted(options, copy.path, copy.handle))) return undefined;
     const copyReader = new FileReader(options.path, copy.handle, identity, options, offset, options.chunkBytes);
@@ -42,7 +42,7 @@ export class CopyRecovery {
     } finally {
       await copyReader.close();
     }
-    sink.notice({ kind: 'recovered', path: options.path, from: copy.path, bytes: copy.stats.size - offset });
+    events.notice({ kind: 'recovered', path: options.path, from: copy.path, bytes: copy.stats.size - offset });
     return { consumed: copyReader.consumed, halted: false };
   }
 
@@ -52,11 +52,11 @@ export class CopyRecovery {
    * beside the file; then the file is read again from its start.
    */
   async recover(reader: FileReader): Promise<void> {
-    const { options, sink, sizes } = this.follow;
+    const { options, events, sizes } = this.follow;
     const stats = await reader.stat();
     sizes.set(reader, stats.size);
     const consumed = reader.consumed;
-    sink.notice({ kind: 'truncated', path: options.path, size: stats.size });
+    events.notice({ kind: 'truncated', path: options.path, size: stats.size });
     const copied = await this.readCopy(reader.identity, consumed);
     if (copied?.halted) {
       // Stopping: the position stays in the old content (whose identity the
@@ -65,7 +65,7 @@ export class CopyRecovery {
       return;
     }
     if (!copied && reader.position > consumed) {
-      sink.notice({ kind: 'unrecovered', path: options.path, bytes: reader.position - consumed });
+      events.notice({ kind: 'unrecovered', path: options.path, bytes: reader.position - consumed });
     }
     reader.restartAt(0);
     await reader.reidentify();

@@ -25,9 +25,9 @@ import { CopyRecovery } from './copy-recovery';
 import type { FollowContext } from './follow-context';
 import { lastLineStart, openAtPath, openFailure, pathChange } from './followed-path';
 import { FollowerStatus } from './follower-status';
-import type { FollowerOptions, FollowerSink, FollowerSnapshot, OpenFileSnapshot, ResumePoint } from './follower-types';
+import type { FollowerOptions, FollowerEvents, FollowerSnapshot, OpenFileSnapshot, ResumePoint } from './follower-types';
 
-export type { FollowerError, FollowerNotice, FollowerOptions, FollowerSink, FollowerSnapshot, FollowerState, OpenFileSnapshot, ResumePoint, StartAt } from './follower-types';
+export type { FollowerError, FollowerNotice, FollowerOptions, FollowerEvents, FollowerSnapshot, FollowerState, OpenFileSnapshot, ResumePoint, StartAt } from './follower-types';
 
 const DEFAULT_ROTATE_WAIT_MS = 5000;
 /** Timers may fire this much early. */
@@ -50,11 +50,11 @@ export class FileFollower {
 
   constructor(
     private readonly options: FollowerOptions,
-    private readonly sink: FollowerSink,
+    private readonly events: FollowerEvents,
   ) {
     const dir = path.dirname(path.resolve(options.path));
-    this.status = new FollowerStatus(options, sink);
-    const follow: FollowContext = { options, dir, sink, deliver: this.deliver, sizes: this.sizes };
+    this.status = new FollowerStatus(options, events);
+    const follow: FollowContext = { options, dir, events, deliver: this.deliver, sizes: this.sizes };
     this.copies = new CopyRecovery(follow, () => this.running);
     this.tracker = new RotationTracker(follow, this.copies, options.resume);
     const base = path.basename(options.path);
@@ -202,7 +202,7 @@ export class FileFollower {
     }
   }
 
-  private deliver = (chunk: LineChunk): Promise<void> | void => this.sink.deliver(chunk);
+  private deliver = (chunk: LineChunk): Promise<void> | void => this.events.deliver(chunk);
 
   /** Opens the followed path; false when it cannot be read (yet). */
   private async openPath(): Promise<boolean> {
@@ -225,7 +225,7 @@ export class FileFollower {
       const offset = await this.startOffset(handle, stats, matched);
       this.current = new FileReader(this.options.path, handle, identity, this.options, offset, this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       this.sizes.set(this.current, stats.size);
-      this.sink.opened(identity, offset);
+      this.events.opened(identity, offset);
       await this.tracker.tookUp(this.current);
       this.firstOpen = false;
       this.status.recovered(this.paused ? 'paused' : 'following');
@@ -252,10 +252,10 @@ export class FileFollower {
   private async startOffset(handle: fsp.FileHandle, stats: Stats, matched: ResumePoint | undefined): Promise<number> {
     if (matched) {
       if (matched.offset > stats.size) {
-        this.sink.notice({ kind: 'truncated', path: this.options.path, size: stats.size });
+        this.events.notice({ kind: 'truncated', path: this.options.path, size: stats.size });
         return 0;
       }
-      this.sink.notice({ kind: 'resumed', path: this.options.path, offset: matched.offset });
+      this.events.notice({ kind: 'resumed', path: this.options.path, offset: matched.offset });
       return matched.offset;
     }
     const fromEnd = this.firstOpen && !this.tracker.hasResumePoints && this.options.startAt === 'end';
@@ -303,14 +303,14 @@ export class FileFollower {
       await reader.close();
       this.current = undefined;
       this.tracker.deleted(reader);
-      this.sink.notice({ kind: 'removed', path: this.options.path });
+      this.events.notice({ kind: 'removed', path: this.options.path });
       this.status.set(this.paused ? 'paused' : 'waiting');
       return;
     }
     // A new file at the path: keep the old one open for late writes.
     this.tracker.replaced(reader);
     this.current = undefined;
-    this.sink.notice({ kind: 'rotated', path: this.options.path });
+    this.events.notice({ kind: 'rotated', path: this.options.path });
     const opened = await this.openPath();
     // Files rotated in between (see openPath) are older than the new one: read first.
     await this.drainRotated();
@@ -349,6 +349,6 @@ export class FileFollower {
   }
 
   private reportSplitterEvents(reader: FileReader): void {
-    for (const event of reader.takeEvents()) this.sink.notice({ path: this.options.path, ...event });
+    for (const event of reader.takeEvents()) this.events.notice({ path: this.options.path, ...event });
   }
 }

@@ -1,18 +1,18 @@
 /**
  * What the parts a FileFollower is built from share of it: its options, its
- * folder, its sink, the sizes its snapshot reports and the allow-list's word
+ * folder, its events, the sizes its snapshot reports and the allow-list's word
  * on every file it opens.
  */
 import type { promises as fsp } from 'node:fs';
 import type { FileReader, LineChunk } from './file-reader';
-import type { FollowerOptions, FollowerSink } from './follower-types';
+import type { FollowerOptions, FollowerEvents } from './follower-types';
 
 export interface FollowContext {
   readonly options: FollowerOptions;
   /** The folder of `options.path`, where rotated files and copies are looked for. */
   readonly dir: string;
-  readonly sink: FollowerSink;
-  /** Hands lines to the sink; a returned promise holds reading until it settles. */
+  readonly events: FollowerEvents;
+  /** Hands lines on (events.deliver); a returned promise holds reading until it settles. */
   readonly deliver: (chunk: LineChunk) => Promise<void> | void;
   /** File sizes from the stats reading does anyway, for snapshot(). */
   readonly sizes: WeakMap<FileReader, number>;

@@ -1,9 +1,9 @@
 /**
- * A follower's state and errors as its sink hears of them: a state when it
+ * A follower's state and errors as its listener hears of them: a state when it
  * changes, an error once per reason until the follower gets back to reading
  * or waiting (a path that stays unreadable is not reported at every poll).
  */
-import type { FollowerError, FollowerOptions, FollowerSink, FollowerState } from './follower-types';
+import type { FollowerError, FollowerOptions, FollowerEvents, FollowerState } from './follower-types';
 import { errorCode } from './followed-path';
 
 export class FollowerStatus {
@@ -12,7 +12,7 @@ export class FollowerStatus {
 
   constructor(
     private readonly options: FollowerOptions,
-    private readonly sink: FollowerSink,
+    private readonly events: FollowerEvents,
   ) {}
 
   /** The state last told; 'waiting' before any. */
@@ -23,7 +23,7 @@ export class FollowerStatus {
   set(state: FollowerState): void {
     if (state === this.state) return;
     this.state = state;
-    this.sink.state(state);
+    this.events.state(state);
   }
 
   /** Reading or waiting again: the next error is told, whatever its reason. */
@@ -36,7 +36,7 @@ export class FollowerStatus {
     this.set('error');
     if (this.lastErrorReason === reason) return;
     this.lastErrorReason = reason;
-    this.sink.error({
+    this.events.error({
       path: this.options.path,
       reason,
       code: errorCode(err) ?? 'EUNKNOWN',

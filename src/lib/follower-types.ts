@@ -1,8 +1,9 @@
 /**
- * What a FileFollower is given and what it tells: its options, its sink and
+ * What a FileFollower is given and what it tells: its options, its events and
  * the notices, errors and snapshots it reports. Apart from the follower so
  * that the modules it is built from share them without importing it.
  */
+import type { FollowEvents } from './source-events';
 import type { FileIdentity } from './file-identity';
 import type { LineChunk, ReaderSettings } from './file-reader';
 import type { SplitterEvent } from './line-splitter';
@@ -78,12 +79,10 @@ export interface FollowerSnapshot {
   rotated: OpenFileSnapshot[];
 }
 
-export interface FollowerSink {
+/** What a follower reports (see source-events): lines, and the files it takes up. */
+export interface FollowerEvents extends FollowEvents {
   /** Receives lines; a returned promise holds reading until it settles. */
   deliver(chunk: LineChunk): Promise<void> | void;
   /** A file is being read from `offset` on. */
   opened(identity: FileIdentity, offset: number): void;
-  state(state: FollowerState): void;
-  notice(notice: FollowerNotice): void;
-  error(error: FollowerError): void;
 }

@@ -171,8 +171,8 @@ export class RotationTracker {
   }
 
   private announce(identity: FileIdentity, offset: number): void {
-    this.follow.sink.opened(identity, offset);
-    this.follow.sink.notice({ kind: 'rotated', path: this.follow.options.path });
+    this.follow.events.opened(identity, offset);
+    this.follow.events.notice({ kind: 'rotated', path: this.follow.options.path });
   }
 
   /**

@@ -21,9 +21,9 @@ describe('copy-recovery', function () {
     file = path.join(dir, 'app.log');
     heard = { lines: [], notices: [] };
     const options = { ...SETTINGS, path: file, startAt: 'beginning', idleFlushMs: 0, pollIntervalMs: 0 };
-    const sink = { notice: (n) => heard.notices.push(n) };
+    const events = { notice: (n) => heard.notices.push(n) };
     const deliver = (chunk) => void heard.lines.push(...chunk.lines);
-    recovery = new CopyRecovery({ options, dir, sink, deliver, sizes: new WeakMap() }, () => true);
+    recovery = new CopyRecovery({ options, dir, events, deliver, sizes: new WeakMap() }, () => true);
   });
   afterEach(async function () {
     for (const h of handles.splice(0)) await h.close().catch(() => {});

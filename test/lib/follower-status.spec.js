@@ -5,11 +5,11 @@ const { FollowerStatus } = require('../../dist/lib/follower-status');
 describe('follower-status', function () {
   function status() {
     const heard = { states: [], errors: [] };
-    const sink = { state: (s) => heard.states.push(s), error: (e) => heard.errors.push(e) };
-    return { heard, status: new FollowerStatus({ path: '/var/log/app.log' }, sink) };
+    const events = { state: (s) => heard.states.push(s), error: (e) => heard.errors.push(e) };
+    return { heard, status: new FollowerStatus({ path: '/var/log/app.log' }, events) };
   }
 
-  it("is 'waiting' until told otherwise, and tells the sink of a state only when it changes", function () {
+  it("is 'waiting' until told otherwise, and tells its listener of a state only when it changes", function () {
     const { heard, status: s } = status();
     s.current.should.equal('waiting');
     s.set('following');

@@ -30,8 +30,8 @@ describe('rotation-tracker', function () {
 
   function track(resume) {
     const options = { ...SETTINGS, path: file, startAt: 'beginning', idleFlushMs: 0, pollIntervalMs: 0 };
-    const sink = { opened: (identity, offset) => heard.opened.push({ ino: identity.ino, offset }), notice: (n) => heard.notices.push(n) };
-    const follow = { options, dir, sink, deliver: () => undefined, sizes: new WeakMap() };
+    const events = { opened: (identity, offset) => heard.opened.push({ ino: identity.ino, offset }), notice: (n) => heard.notices.push(n) };
+    const follow = { options, dir, events, deliver: () => undefined, sizes: new WeakMap() };
     tracker = new RotationTracker(follow, new CopyRecovery(follow, () => true), resume);
     return tracker;
   }
