@@ -61,8 +61,14 @@ export interface DiscoverySink {
 
 export class Discovery {
   private readonly root: RootFolder;
+  private readonly symlinks: SymlinkRule;
   private readonly matcher: NameMatcher;
   private readonly tree: TreeWalk;
+  private readonly check: CandidateCheck;
+  /** The files announced and not removed since. */
+  private readonly known: KnownFiles;
+  private readonly reports: OnceReports;
+  private readonly modes: DiscoveryModeState;
   /** In events mode: a watch per folder of the tree (not through links). */
   private readonly folders: FolderWatches;
   /** Chokidar, in polling mode only (when the system has run out of inotify watches). */
@@ -70,14 +76,9 @@ export class Discovery {
   /** Events that need a file system call are handled one at a time, in order. */
   private eventChain: Promise<void> = Promise.resolve();
   private rescanTimer: NodeJS.Timeout | undefined;
-  private readonly known: KnownFiles;
-  private readonly check: CandidateCheck;
-  private readonly reports: OnceReports;
   private polling = false;
   private running = false;
   private initialDone = false;
-  private readonly modes: DiscoveryModeState;
-  private readonly symlinks: SymlinkRule;
 
   constructor(
     private readonly options: DiscoveryOptions,
@@ -303,6 +304,7 @@ export class Discovery {
     for (const file of this.known.list()) this.lost(file);
     this.modes.set('missing');
   }
+
 
   /** Walks the tree; adds what is new, removes what is gone. */
   private async rescan(): Promise<void> {
