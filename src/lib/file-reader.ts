@@ -6,9 +6,12 @@
 import { fstatSync, readSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { HEAD_BYTES, type FileIdentity, headHashOf, identify } from './file-identity';
+import { HEAD_BYTES, type FileIdentity, identify } from './file-identity';
+import { HeadCheck } from './head-check';
 import { LineSplitter, type LineSplitterOptions, type SplitResult, type SplitterEvent } from './line-splitter';
-import { InlineReads, suitsInlineReads } from './inline-reads';
+import { InlineReads } from './inline-reads';
+import { suitsInlineReadsOn } from './inline-verdicts';
+import { borrowBuffer, inlineBuffer, returnBuffer, SMALL_READ_BYTES } from './read-buffers';
 
 /** Lines read from one file, with where they lie in it. */
 export interface LineChunk {
@@ -43,63 +46,6 @@ export interface ReaderSettings extends SplitterSettings {
  */
 export const DEFAULT_CHUNK_BYTES = 128 * 1024;
 
-/**
- * Reads up to this size go to the reader's own buffer. A larger read (a
- * backlog) borrows one of a few buffers shared by every reader, so that a
- * thousand files read at once do not hold a mebibyte each.
- */
-const SMALL_READ_BYTES = 64 * 1024;
-const MAX_SHARED_BUFFERS = 4;
-const sharedBuffers = { free: [] as Buffer[], lent: 0 };
-
-function borrowBuffer(size: number): Buffer | undefined {
-  const free = sharedBuffers.free.findIndex((b) => b.length === size);
-  if (free >= 0) {
-    sharedBuffers.lent++;
-    return sharedBuffers.free.splice(free, 1)[0];
-  }
-  if (sharedBuffers.lent + sharedBuffers.free.length >= MAX_SHARED_BUFFERS) {
-    if (sharedBuffers.free.length === 0) return undefined;
-    sharedBuffers.free.shift(); // one of another size: let it go
-  }
-  sharedBuffers.lent++;
-  return Buffer.allocUnsafe(size);
-}
-
-function returnBuffer(buffer: Buffer): void {
-  sharedBuffers.lent--;
-  sharedBuffers.free.push(buffer);
-}
-
-/**
- * One buffer for every inline read: an inline read is split before anything
- * else runs (no await between the read, its head check and the split), so
- * no two readers ever use it at once, and a thousand files cost no buffer each.
- */
-let inlineScratch: Buffer | undefined;
-
-function inlineBuffer(size: number): Buffer {
-  if (!inlineScratch || inlineScratch.length < size) inlineScratch = Buffer.allocUnsafe(size);
-  return inlineScratch;
-}
-
-/**
- * suitsInlineReads per device, for a while: the file system of a device does
- * not change under a mounted folder, and a folder of thousands of files would
- * otherwise ask (statfs) once per file.
- */
-const inlineVerdicts = new Map<number, { verdict: Promise<boolean>; until: number }>();
-const INLINE_VERDICT_MS = 60_000;
-
-function suitsInlineReadsOn(dev: number, path: string): Promise<boolean> {
-  const now = Date.now();
-  const known = inlineVerdicts.get(dev);
-  if (known && known.until > now) return known.verdict;
-  const verdict = suitsInlineReads(path);
-  inlineVerdicts.set(dev, { verdict, until: now + INLINE_VERDICT_MS });
-  return verdict;
-}
-
 export class FileReader {
   private splitter: LineSplitter;
   private readonly chunkBytes: number;
@@ -110,13 +56,8 @@ export class FileReader {
   lastGrowthAt = Date.now();
   /** Modification time at the last stat (see FileFollower.isCaughtUp). */
   lastMtimeMs = -1;
-  /**
-   * The first bytes of the file that `headOf` describes, once checked
-   * against its hash: later checks compare bytes instead of hashing them.
-   */
-  private head: Buffer | undefined;
-  private headOf: FileIdentity | undefined;
-  private readonly headScratch = Buffer.allocUnsafe(HEAD_BYTES);
+  /** Whether the file still holds what was read of it; grows `identity`'s head with the file. */
+  private readonly headCheck: HeadCheck;
   private readonly inlineAllowed: boolean;
   /** Decided on the first read (it asks the file system). */
   private reads: InlineReads | undefined;
@@ -132,6 +73,7 @@ export class FileReader {
     this.chunkBytes = Math.max(1, chunkBytes);
     this.splitter = new LineSplitter({ ...settings, startOffset });
     this.inlineAllowed = settings.inlineReads !== false;
+    this.headCheck = new HeadCheck(handle, this);
   }
 
   /** Offset up to which every byte has become a line (or was dropped). */
@@ -157,18 +99,10 @@ export class FileReader {
     return this.handle.stat();
   }
 
-  /**
-   * False when the file was rewritten from its start since it was
-   * identified. One read of the head, compared with the bytes it held (no
-   * stat: a file now shorter than the head reads short).
-   */
+  /** False when the file was rewritten from its start since it was identified (see HeadCheck.unchanged). */
   async headUnchanged(): Promise<boolean> {
     if (this.identity.headLength === 0) return true;
-    const reads = await this.inlineReads();
-    const length = this.identity.headLength;
-    // Inline where reads are (see checkHeadInline): the head is read before every pass.
-    const read = reads.inline ? reads.read(() => readSync(this.handle.fd, this.headScratch, 0, length, 0)) : await this.readHead(length);
-    return this.sameWholeHead(read);
+    return this.headCheck.unchanged(await this.inlineReads());
   }
 
   /** How this file is read, decided on first use (it asks the file system, once per device and minute). */
@@ -184,17 +118,6 @@ export class FileReader {
    */
   private async statOpen(reads: InlineReads): Promise<Stats> {
     return reads.inline ? fstatSync(this.handle.fd) : this.handle.stat();
-  }
-
-  /** headUnchanged's verdict on a head just read into headScratch (`read` bytes). */
-  private sameWholeHead(read: number): boolean {
-    const known = this.identity;
-    if (read < known.headLength) return false;
-    const now = this.headScratch.subarray(0, known.headLength);
-    if (this.headOf === known && this.head) return now.equals(this.head);
-    if (headHashOf(now) !== known.headHash) return false;
-    this.keepHead(now);
-    return true;
   }
 
   /** Identifies the file afresh (after it was truncated and rewritten). */
@@ -242,7 +165,7 @@ export class FileReader {
         if (want <= 0) {
           // Nothing new to read; the head still grows with the file until it is full.
           const headCanGrow = this.identity.headLength < HEAD_BYTES && this.lastSize > this.identity.headLength;
-          return !headCanGrow || (await this.checkHead(this.splitter.position)) ? 'end' : 'truncated';
+          return !headCanGrow || (await this.headCheck.holds(this.splitter.position)) ? 'end' : 'truncated';
         }
         /** What a read of `bytesRead` bytes means: use them, or (none) read on or end. */
         const took = (bytesRead: number): 'use' | 'retry' | 'end' => {
@@ -267,7 +190,7 @@ export class FileReader {
           if (next === 'retry') continue;
           if (next === 'end') return 'end';
           const bytes = buffer.subarray(0, bytesRead);
-          if (!this.checkHeadInline(from, bytes)) return 'truncated';
+          if (!this.headCheck.holdsInline(from, bytes)) return 'truncated';
           result = this.splitter.push(bytes);
         } else {
           let shared: Buffer | undefined;
@@ -296,7 +219,7 @@ export class FileReader {
             // Truncated and written again since the stat (copytruncate, then new
             // lines)? Then these bytes are from the middle of the new content: the
             // head, read after them, tells.
-            if (!(await this.checkHead(this.splitter.position, bytes))) return 'truncated';
+            if (!(await this.headCheck.holds(this.splitter.position, bytes))) return 'truncated';
             // The splitter copies what it keeps: the buffer is free again after this.
             result = this.splitter.push(bytes);
           } finally {
@@ -323,69 +246,6 @@ export class FileReader {
   private smallBuffer(): Buffer {
     this.ownBuffer ??= Buffer.allocUnsafe(Math.min(this.chunkBytes, SMALL_READ_BYTES));
     return this.ownBuffer;
-  }
-
-  /**
-   * True while the file still holds what was read of it: it starts with the
-   * bytes it was identified by, and `chunk`, just read at `from`, where it
-   * lies in the head, is what the head holds now. Grows the identity's head
-   * with the file (see file-identity), from that same read of the head, so a
-   * file rewritten in between is never taken for a longer version of itself.
-   * The head must cover what was read of it: a file now shorter was
-   * truncated after the read, and an identity left shorter than what was
-   * delivered (an empty head matches any file) would resume another file.
-   */
-  private async checkHead(from: number, chunk?: Buffer): Promise<boolean> {
-    return this.headHolds(await this.readHead(this.headBytesToCheck()), from, chunk);
-  }
-
-  /**
-   * checkHead with an inline read of the head. Not timed: the first kilobyte
-   * is read after every chunk and is always in memory, and fast head reads
-   * between slow chunk reads would hide a slow disk from InlineReads.
-   */
-  private checkHeadInline(from: number, chunk: Buffer): boolean {
-    return this.headHolds(readSync(this.handle.fd, this.headScratch, 0, this.headBytesToCheck(), 0), from, chunk);
-  }
-
-  /** A whole head is compared as it is; a growing one is read as far as it may reach. */
-  private headBytesToCheck(): number {
-    return this.identity.headLength >= HEAD_BYTES ? this.identity.headLength : HEAD_BYTES;
-  }
-
-  /** checkHead's verdict on `read` bytes of the head just read into headScratch. */
-  private headHolds(read: number, from: number, chunk?: Buffer): boolean {
-    const known = this.identity;
-    if (known.headLength >= HEAD_BYTES) return this.sameWholeHead(read);
-    const readTo = from + (chunk?.length ?? 0);
-    const need = Math.max(known.headLength, Math.min(HEAD_BYTES, readTo));
-    if (read < need) return false;
-    const head = this.headScratch;
-    const knownHead = head.subarray(0, known.headLength);
-    if (this.headOf === known && this.head ? !knownHead.equals(this.head) : headHashOf(knownHead) !== known.headHash) return false;
-    if (chunk && from < read) {
-      const overlap = Math.min(read, readTo) - from;
-      if (!head.subarray(from, from + overlap).equals(chunk.subarray(0, overlap))) return false;
-    }
-    // Same dev and ino: a reader of a copy keeps the identity of the original.
-    if (read > known.headLength) this.identity = { ...known, headLength: read, headHash: headHashOf(head.subarray(0, read)) };
-    this.keepHead(head.subarray(0, this.identity.headLength));
-    return true;
-  }
-
-  private keepHead(bytes: Buffer): void {
-    this.head = Buffer.from(bytes);
-    this.headOf = this.identity;
-  }
-
-  /**
-   * Reads up to `length` bytes of the file's start into headScratch; returns
-   * how many. One read: a second one, after a short first, could append bytes
-   * of a file rewritten in between to those of the file that was.
-   */
-  private async readHead(length: number): Promise<number> {
-    const { bytesRead } = await this.handle.read(this.headScratch, 0, length, 0);
-    return bytesRead;
   }
 
   /** Emits the line in progress although its delimiter is missing. */

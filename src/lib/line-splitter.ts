@@ -12,22 +12,10 @@
  * line offsets are asked for, or for lines that need repair (NUL runs, lines
  * over the limit).
  */
+import { codeUnitBytes, type LineEncoding, type LineSplitterOptions, type LongLinePolicy, overlapsItself, type SplitterEvent } from './line-format';
+import { startsWithNul, stripCarriageReturns } from './line-text';
 
-export type LineEncoding = 'utf8' | 'latin1' | 'utf16le';
-export type LongLinePolicy = 'cut' | 'skip';
-
-export interface LineSplitterOptions {
-  encoding: LineEncoding;
-  /** The delimiter as text, e.g. "\n". A CR before a "\n" delimiter is stripped. */
-  delimiter: string;
-  /** Longest line kept whole, in bytes; 0 for no limit. */
-  maxLineBytes: number;
-  longLines: LongLinePolicy;
-  /** Also report each line's end offset (costs a little per line). */
-  trackLineEnds: boolean;
-  /** File offset of the first byte that will be pushed. */
-  startOffset?: number;
-}
+export type { LineEncoding, LineSplitterOptions, LongLinePolicy, SplitterEvent } from './line-format';
 
 export interface SplitResult {
   lines: string[];
@@ -39,16 +27,7 @@ export interface SplitResult {
   end: number;
 }
 
-/** What the splitter did to bad input, for counters and warnings. */
-export interface SplitterEvent {
-  kind: 'long-line' | 'nul-skipped';
-  /** File offset where the line or the NUL run starts. */
-  offset: number;
-  /** Bytes of the NUL run, or the limit a long line went over. */
-  bytes: number;
-  action?: LongLinePolicy;
-}
-
+// Local, not imported: an imported constant is a property load in the byte loops below.
 const NUL = 0;
 const CR = 13;
 const EMPTY = Buffer.alloc(0);
@@ -94,7 +73,7 @@ export class LineSplitter {
     this.delimiter = options.delimiter;
     this.delimiterBytes = Buffer.from(options.delimiter, options.encoding);
     if (this.delimiterBytes.length === 0) throw new Error('The line delimiter must not be empty');
-    this.unit = options.encoding === 'utf16le' ? 2 : 1;
+    this.unit = codeUnitBytes(options.encoding);
     this.stripCr = options.delimiter === '\n';
     this.maxLineBytes = options.maxLineBytes > 0 ? options.maxLineBytes : Infinity;
     this.longLines = options.longLines;
@@ -365,27 +344,5 @@ export class LineSplitter {
     if (this.stripCr && n >= this.unit && bytes[n - this.unit] === CR && (this.unit === 1 || bytes[n - 1] === 0)) n -= this.unit;
     lines.push(bytes.toString(this.encoding, 0, n));
     lineEnds?.push(end);
-  }
-}
-
-/** True when a proper prefix of the delimiter is also its suffix. */
-function overlapsItself(delimiter: Buffer): boolean {
-  for (let k = 1; k < delimiter.length; k++) {
-    if (delimiter.subarray(k).equals(delimiter.subarray(0, delimiter.length - k))) return true;
-  }
-  return false;
-}
-
-function startsWithNul(lines: string[]): boolean {
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].charCodeAt(0) === NUL) return true;
-  }
-  return false;
-}
-
-function stripCarriageReturns(lines: string[]): void {
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.charCodeAt(line.length - 1) === CR) lines[i] = line.slice(0, -1);
   }
 }
