@@ -24,6 +24,7 @@ import type { CheckpointStore } from './checkpoint-store';
 import { CheckpointBook } from './checkpoint-book';
 import { PositionBook } from './position-book';
 import { OpenFiles } from './open-files';
+import { PickupTurns } from './pickup-turns';
 import { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 import { timerDelay } from './durations';
 import type { CheckpointEvents, FollowEvents, LineEvents } from './source-events';
@@ -87,15 +88,6 @@ export interface DirectoryTailEvents extends Omit<FollowEvents, 'state'>, Checkp
   mode(mode: DiscoveryMode): void;
 }
 
-/**
- * Files taken up at once. Each holds a handle, buffers and file system
- * requests while its first read runs: twenty thousand files found at once
- * would hold all of that at the same time, and queue behind one another on
- * the thread pool.
- */
-const PICKUP_CONCURRENCY = 32;
-/** A file whose first read takes longer (a backlog) lets the next one start. */
-const PICKUP_SLOT_MS = 1000;
 /** A file that vanished is let go after this long without coming back. */
 const FORGET_AFTER_MS = 10_000;
 
@@ -111,9 +103,8 @@ export class DirectoryTail {
   private readonly checkpointFile: CheckpointBook | undefined;
   private running = false;
   private instance = 0;
-  /** Files being taken up, and those waiting for a turn (see PICKUP_CONCURRENCY). */
-  private pickingUp = 0;
-  private readonly pickupQueue: (() => void)[] = [];
+  /** New files are taken up a few at a time. */
+  private readonly pickups = new PickupTurns();
   /** One credit for every file followed: lines in flight are bounded per folder, not per file. */
   private readonly credit = new CreditPool();
   /** For snapshot(). */
@@ -238,28 +229,14 @@ export class DirectoryTail {
       this.aliases.add(file);
       return;
     }
-    await this.pickupTurn();
-    try {
+    await this.pickups.run(() => {
       // Meanwhile stopped, gone, or opened by another event.
-      if (!this.running || !this.discovery.knows(file) || this.files.has(file)) return;
+      if (!this.running || !this.discovery.knows(file) || this.files.has(file)) return undefined;
       // Followed before announced: a status shown on the event counts the file.
       const followed = this.files.follow(file, initial ? this.options.startAt : 'beginning');
       this.events.event({ event: 'added', path: file, detail: { size: stats.size } });
-      if (followed) await firstPass(followed);
-    } finally {
-      this.pickupDone();
-    }
-  }
-
-  private async pickupTurn(): Promise<void> {
-    if (this.pickingUp < PICKUP_CONCURRENCY) this.pickingUp++;
-    else await new Promise<void>((resolve) => this.pickupQueue.push(resolve));
-  }
-
-  private pickupDone(): void {
-    const next = this.pickupQueue.shift();
-    if (next) next(); // the turn passes on
-    else this.pickingUp--;
+      return followed;
+    });
   }
 
   /** The allow-list lets `file` be read; when it does not, says so (an error and an error event). */
@@ -367,15 +344,4 @@ export class DirectoryTail {
   private checkpointKey(file: string): string {
     return `${this.options.id}~${createHash('sha1').update(file).digest('hex').slice(0, 16)}`;
   }
-}
-
-/** Resolves when a session's first read has ended, or after PICKUP_SLOT_MS. */
-async function firstPass(followed: { started: Promise<void>; session: TailSession }): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const slot = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, PICKUP_SLOT_MS);
-  });
-  const read = followed.started.then(() => followed.session.whenQuiet());
-  await Promise.race([read, slot]).catch(() => undefined);
-  clearTimeout(timer);
 }
