@@ -58,7 +58,7 @@ function recordSettings() {
     seen.push(['readTyped', value]);
     return value;
   });
-  replace(require(path.join(dist, 'nodes', 'shared', 'kill-switch')), 'followKillSwitch', (follow) => (RED, node, switchId, ...rest) => {
+  replace(require(path.join(dist, 'nodes', 'shared', 'switch-control')), 'followKillSwitch', (follow) => (RED, node, switchId, ...rest) => {
     // No id and an empty one alike mean no switch.
     seen.push(['followKillSwitch', typeof switchId === 'string' && switchId !== '' ? switchId : 'none']);
     return follow(RED, node, switchId, ...rest);
