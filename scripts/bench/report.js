@@ -63,6 +63,7 @@ const NAMES = {
   'compare-line': 'BENCH_COMPARE_DIR build: file-tail (line) -> micro-batch',
   'floor-mb': 'Node-RED floor: 1 msg per ready-made line -> micro-batch',
   'floor-join': 'Node-RED floor: 1 msg per ready-made line -> join',
+  'compare-floor-mb': 'BENCH_COMPARE_DIR build: floor -> micro-batch',
   rsyslog: 'rsyslog imfile -> omfile (C daemon)',
   'read-split': 'plain Node.js read-and-split loop',
   'read-split-resident': 'the same loop, resident, woken by file events',
@@ -86,7 +87,7 @@ function sections(results) {
     const loop = t.subjects['read-split'] && endRate(t.subjects['read-split']);
     const peerCpu = t.subjects.peer && t.subjects.peer.perCpu;
     const rows = [];
-    for (const name of ['pack-lines', 'pack-line', 'compare-lines', 'compare-line', 'peer', 'floor-mb', 'floor-join', 'rsyslog', 'read-split', 'read-split-resident']) {
+    for (const name of ['pack-lines', 'pack-line', 'compare-lines', 'compare-line', 'peer', 'floor-mb', 'floor-join', 'compare-floor-mb', 'rsyslog', 'read-split', 'read-split-resident']) {
       const r = t.subjects[name];
       if (!r) {
         if (name === 'rsyslog') {
@@ -195,6 +196,9 @@ function targets(results) {
     if (lines && peer) add('"lines" output vs peer', '>= 8x', X(ratio(lines, peer)), ratio(lines, peer) >= 8);
     if (lines && loop) add('"lines" output vs plain loop', '>= 0.5x', X(ratio(lines, loop)), ratio(lines, loop) >= 0.5);
     if (line && peer) add('"line" output vs peer', '>= 2x', X(ratio(line, peer)), ratio(line, peer) >= 2);
+    const floorMb = t.subjects['floor-mb'];
+    const floorJoin = t.subjects['floor-join'];
+    if (floorMb && floorJoin) add('Node-RED floor: micro-batch vs join', '>= 1x', X(ratio(floorMb, floorJoin)), ratio(floorMb, floorJoin) >= 1);
   }
   const l = results.latency;
   if (l && l.subjects['pack-lines']) {

@@ -20,6 +20,10 @@
 // arrived, over the time from the start of the write to then. The last 1% is
 // left out because a batcher holds a last partial batch until its timeout: a
 // reader that splits a line in two (the peer does) leaves one.
+//
+// For profiling: BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+// is passed to every Node-RED process, and BENCH_SUBJECTS (comma-separated
+// names, e.g. "floor-mb,floor-join") keeps only those subjects.
 const fs = require('fs');
 const path = require('path');
 const { execFileSync, spawn } = require('child_process');
@@ -42,30 +46,36 @@ async function runThroughput(ctx) {
   const results = {};
   const record = (name, value) => (results[name] ||= []).push(value);
 
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : undefined;
+  const only = process.env.BENCH_SUBJECTS ? new Set(process.env.BENCH_SUBJECTS.split(',')) : null;
+  const wanted = (name) => !only || only.has(name);
   const nodeRedSubject = async (name, flowOf, pack = packDir) => {
     const file = path.join(dir, `${name}.log`);
     fs.writeFileSync(file, '');
-    const sub = await startSubject({ name, flows: flowOf(file), packDir: pack, verbose: s.verbose, tmp });
+    const sub = await startSubject({ name, flows: flowOf(file), packDir: pack, verbose: s.verbose, tmp, nodeArgs });
     log(`  started ${name} (Node-RED pid ${sub.pid})`);
     return { name, file, sub, kind: 'node-red' };
   };
   try {
     const common = { batchSize: s.batchSize, timeoutS: s.batchTimeoutS };
-    subjects.push(await nodeRedSubject('pack-lines', (file) => packFlow({ file, output: 'lines', ...common })));
-    subjects.push(await nodeRedSubject('pack-line', (file) => packFlow({ file, output: 'line', ...common })));
+    if (wanted('pack-lines')) subjects.push(await nodeRedSubject('pack-lines', (file) => packFlow({ file, output: 'lines', ...common })));
+    if (wanted('pack-line')) subjects.push(await nodeRedSubject('pack-line', (file) => packFlow({ file, output: 'line', ...common })));
     if (ctx.comparePackDir) {
       // The same pipelines on another build (BENCH_COMPARE_DIR), measured in the same runs.
-      subjects.push(await nodeRedSubject('compare-lines', (file) => packFlow({ file, output: 'lines', ...common }), ctx.comparePackDir));
-      subjects.push(await nodeRedSubject('compare-line', (file) => packFlow({ file, output: 'line', ...common }), ctx.comparePackDir));
+      if (wanted('compare-lines')) subjects.push(await nodeRedSubject('compare-lines', (file) => packFlow({ file, output: 'lines', ...common }), ctx.comparePackDir));
+      if (wanted('compare-line')) subjects.push(await nodeRedSubject('compare-line', (file) => packFlow({ file, output: 'line', ...common }), ctx.comparePackDir));
     }
-    subjects.push(await nodeRedSubject('peer', (file) => peerFlow({ file, ...common })));
-    for (const next of ['micro-batch', 'join']) {
-      const name = next === 'join' ? 'floor-join' : 'floor-mb';
-      const sub = await startSubject({ name, flows: floorFlow({ next, ...common }), packDir, verbose: s.verbose, tmp });
+    if (wanted('peer')) subjects.push(await nodeRedSubject('peer', (file) => peerFlow({ file, ...common })));
+    const floors = [{ name: 'floor-mb', next: 'micro-batch', pack: packDir }, { name: 'floor-join', next: 'join', pack: packDir }];
+    // Micro-batch's floor on the other build too: the A/B of the per-message path without a file.
+    if (ctx.comparePackDir) floors.push({ name: 'compare-floor-mb', next: 'micro-batch', pack: ctx.comparePackDir });
+    for (const { name, next, pack } of floors) {
+      if (!wanted(name)) continue;
+      const sub = await startSubject({ name, flows: floorFlow({ next, ...common }), packDir: pack, verbose: s.verbose, tmp, nodeArgs });
       log(`  started ${name} (Node-RED pid ${sub.pid})`);
       subjects.push({ name, sub, kind: 'floor' });
     }
-    if (ctx.rsyslogBin) {
+    if (ctx.rsyslogBin && wanted('rsyslog')) {
       const file = path.join(dir, 'rsyslog.log');
       fs.writeFileSync(file, '');
       try {
@@ -77,11 +87,15 @@ async function runThroughput(ctx) {
         ctx.meta.rsyslogSkipped = err.message.split('\n')[0];
       }
     }
-    subjects.push({ name: 'read-split', file: path.join(dir, 'read-split.log'), kind: 'loop' });
-    fs.writeFileSync(subjects[subjects.length - 1].file, '');
-    const residentFile = path.join(dir, 'read-split-resident.log');
-    fs.writeFileSync(residentFile, '');
-    subjects.push({ name: 'read-split-resident', file: residentFile, kind: 'resident', loop: await startResidentLoop(residentFile) });
+    if (wanted('read-split')) {
+      subjects.push({ name: 'read-split', file: path.join(dir, 'read-split.log'), kind: 'loop' });
+      fs.writeFileSync(subjects[subjects.length - 1].file, '');
+    }
+    if (wanted('read-split-resident')) {
+      const residentFile = path.join(dir, 'read-split-resident.log');
+      fs.writeFileSync(residentFile, '');
+      subjects.push({ name: 'read-split-resident', file: residentFile, kind: 'resident', loop: await startResidentLoop(residentFile) });
+    }
 
     // Warm-up: every subject handles one whole untimed burst first, so the
     // runs measure code V8 has compiled (see docs/BENCHMARKS.md).
