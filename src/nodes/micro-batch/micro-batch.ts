@@ -12,6 +12,7 @@ import { readTicket, settleTicket, sourceNodeId, type Batch, type BatchSettler, 
 import { followKillSwitch } from '../shared/switch-control';
 import { SwitchedBatcher, type KeptRecords } from '../shared/switched-batcher';
 import { runtimeOf } from '../shared/runtime';
+import type { SendingNode } from '../shared/delivery-watch';
 
 interface MicroBatchDef extends NodeDef {
   interval?: number | string;
@@ -83,6 +84,8 @@ export default function register(RED: NodeAPI): void {
     const maxSize = setting('maxSize', { fallback: 10_000, min: 1, integer: true });
     const keepArrays = def.keepArrays === true;
     const maxBuffered = numberOr(RED.settings.nodeMessageBufferMaxLength, 0);
+    const wiredTo = def.wires?.[0] ?? [];
+    const sender: SendingNode = node;
     // Sources wired to this node size their credit from it (see line-output).
     runtime.batchSizes.set(node.id, maxSize);
 
@@ -106,7 +109,7 @@ export default function register(RED: NodeAPI): void {
         batch: { count: batch.count, bytes: batch.bytes, reason: batch.reason, start: batch.start, end: batch.end, seq: batch.seq },
       };
       if (batch.topic !== undefined) msg.topic = batch.topic;
-      receipts.send(msg, (m) => node.send(m), (arrived) => settle(!arrived));
+      receipts.send(msg, sender, wiredTo[0], (arrived) => settle(!arrived));
       showStatus();
       return 'deferred';
     }
@@ -162,8 +165,6 @@ export default function register(RED: NodeAPI): void {
       if (maxBuffered > 0 && batcher.pending >= maxBuffered) batcher.flush('size');
       showStatus();
     });
-
-    const wiredTo = def.wires?.[0] ?? [];
 
     /**
      * Sends what is pending. When the nodes after this one are stopping too,

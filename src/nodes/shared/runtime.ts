@@ -9,7 +9,8 @@
  *
  * Nodes that need the runtime's events (file-tail, dir-watch, micro-batch)
  * `join` when they start and leave when their close has finished: when the
- * last one leaves, the event listeners and the onReceive hook are removed.
+ * last one leaves, the event listeners are removed (and the onReceive hook,
+ * once no batch is in flight).
  * The data (handover, registry) stays with the context, for the nodes of the
  * next deploy.
  */
@@ -57,7 +58,7 @@ export class RuntimeContext {
 
   constructor(RED: Pick<NodeAPI, 'events' | 'hooks'>) {
     this.stops = new StopPlan(RED.events);
-    this.receipts = new DeliveryReceipts(RED.hooks);
+    this.receipts = new DeliveryReceipts(RED.hooks, this.stops);
   }
 
   /** A number for a new running instance of a source, unique in this runtime (see ingest-ticket). */

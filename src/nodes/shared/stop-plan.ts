@@ -50,6 +50,11 @@ export class StopPlan {
 
   constructor(private readonly events: Events | undefined) {}
 
+  /** False without the runtime's events (a hand-made RED): stops then go unseen. */
+  get observable(): boolean {
+    return this.events !== undefined;
+  }
+
   /** Starts listening to the runtime's stop events (no-op while listening). */
   listen(): void {
     if (this.listening || !this.events) return;
