@@ -7,6 +7,9 @@
  */
 
 import { timerDelay } from './durations';
+import { addShare, groupOf, noShares, settleShares, splitReplayable, type AddOptions, type RecordGroup, type Shares } from './record-groups';
+
+export { groupOf, type AddOptions, type RecordGroup, type SettleOutcome } from './record-groups';
 
 export type FlushReason = 'interval' | 'size' | 'bytes' | 'flush' | 'close';
 
@@ -33,64 +36,12 @@ export interface Batch<T> {
   topic: string | undefined;
 }
 
-export interface AddOptions {
-  topic?: string;
-  /**
-   * Total bytes of the records when the caller knows it (a file range);
-   * spares measuring each record when no byte limit is set.
-   */
-  bytes?: number;
-  /**
-   * Runs once every record of this group has left or been discarded, with
-   * how it ended: "abandoned" when the records were not sent because their
-   * source can send them again (see `closeOut`).
-   */
-  onSettled?: (outcome: SettleOutcome) => void;
-  /** True when the records' source will send them again if they are not sent. */
-  replayable?: () => boolean;
-}
-
-export type SettleOutcome = 'sent' | 'discarded' | 'abandoned';
-
 /**
  * Settles the records of a batch that was handed on. With
  * `abandonReplayable`, the batch is known not to have arrived: records whose
  * source can send them again are settled "abandoned", the rest "sent".
  */
 export type BatchSettler = (abandonReplayable: boolean) => void;
-
-/**
- * Records added together, not yet settled: one add() call, or one message.
- * A caller may bring its own object (see `addGroup`, `addOneIn`): one
- * object per message then, its methods on a prototype, where options would
- * cost an object, a closure and a group.
- */
-export interface RecordGroup {
-  /** Records of the group not yet settled (the caller sets it to how many it adds). */
-  remaining: number;
-  /** Set once any of its records was abandoned: the whole group ends so. */
-  abandoned: boolean;
-  /** Runs once every record has left or been discarded (see AddOptions.onSettled). */
-  onSettled?(outcome: SettleOutcome): void;
-  /** True when the records' source will send them again if they are not sent. */
-  replayable?(): boolean;
-}
-
-type Group = RecordGroup;
-
-/** The group for `count` records added with `options`. */
-export function groupOf(count: number, options: AddOptions): RecordGroup {
-  return { remaining: count, onSettled: options.onSettled, replayable: options.replayable, abandoned: false };
-}
-
-/**
- * The groups with records in a batch, and how many records each has there
- * (two parallel arrays: no allocation per group, which may be one message).
- */
-interface Shares {
-  groups: Group[];
-  counts: number[];
-}
 
 /** A full batch set aside while held (it gets its seq when sent), with its shares. */
 type HeldBatch<T> = Omit<Batch<T>, 'seq'> & { shares: Shares };
@@ -117,7 +68,7 @@ const MAX_SPREAD = 8192;
 export class MicroBatcher<T> {
   private records: T[] = [];
   private bytes = 0;
-  private shares: Shares = { groups: [], counts: [] };
+  private shares: Shares = noShares();
   private start = 0;
   private end = 0;
   private topic: string | undefined;
@@ -223,7 +174,7 @@ export class MicroBatcher<T> {
     this.end = now;
   }
 
-  private take(items: readonly T[], from: number, to: number, bytes: number, group: Group, topic: string | undefined): void {
+  private take(items: readonly T[], from: number, to: number, bytes: number, group: RecordGroup, topic: string | undefined): void {
     this.open(topic);
     // Whole slices where possible: an array of lines costs a copy, not a push per line.
     if (this.records.length === 0) {
@@ -234,13 +185,7 @@ export class MicroBatcher<T> {
       for (let i = from; i < to; i++) this.records.push(items[i]);
     }
     this.bytes += bytes;
-    const { groups, counts } = this.shares;
-    const last = groups.length - 1;
-    if (last >= 0 && groups[last] === group) counts[last] += to - from;
-    else {
-      groups.push(group);
-      counts.push(to - from);
-    }
+    addShare(this.shares, group, to - from);
   }
 
   /** Sends the open batch now, if it has records. While held, keeps it. */
@@ -280,7 +225,7 @@ export class MicroBatcher<T> {
     this.sentRecords += batch.count;
     const settleBatch: BatchSettler = (abandonReplayable) => {
       if (abandonReplayable) for (const group of shares.groups) if (group.replayable?.()) group.abandoned = true;
-      settle(shares, 'sent');
+      settleShares(shares, 'sent');
     };
     // The caller may settle later, once it knows the batch was delivered.
     if (this.emit(batch, settleBatch) !== 'deferred') settleBatch(false);
@@ -294,8 +239,8 @@ export class MicroBatcher<T> {
     for (const b of waiting) dropped += b.count;
     const shares = this.takeOpenBatch();
     this.discardedRecords += dropped;
-    for (const b of waiting) settle(b.shares, 'discarded');
-    settle(shares, 'discarded');
+    for (const b of waiting) settleShares(b.shares, 'discarded');
+    settleShares(shares, 'discarded');
     return dropped;
   }
 
@@ -307,27 +252,14 @@ export class MicroBatcher<T> {
    */
   abandonReplayable(): number {
     if (this.records.length === 0) return 0;
-    const keptRecords: T[] = [];
-    const keptShares: Shares = { groups: [], counts: [] };
-    const abandoned: Shares = { groups: [], counts: [] };
-    let at = 0;
-    const { groups, counts } = this.shares;
-    for (let s = 0; s < groups.length; s++) {
-      const group = groups[s];
-      const count = counts[s];
-      const to = group.replayable?.() ? abandoned : keptShares;
-      if (to === keptShares) for (let i = at; i < at + count; i++) keptRecords.push(this.records[i]);
-      to.groups.push(group);
-      to.counts.push(count);
-      at += count;
-    }
+    const { kept: keptRecords, keptShares, replayable: abandoned } = splitReplayable(this.records, this.shares);
     const abandonedCount = this.records.length - keptRecords.length;
     this.records = keptRecords;
     this.shares = keptShares;
     if (keptRecords.length === 0) this.takeOpenBatch();
     else this.bytes = Math.round((this.bytes * keptRecords.length) / (keptRecords.length + abandonedCount));
     for (const group of abandoned.groups) group.abandoned = true;
-    settle(abandoned, 'abandoned');
+    settleShares(abandoned, 'abandoned');
     return abandonedCount;
   }
 
@@ -337,7 +269,7 @@ export class MicroBatcher<T> {
     const shares = this.shares;
     this.records = [];
     this.bytes = 0;
-    this.shares = { groups: [], counts: [] };
+    this.shares = noShares();
     return shares;
   }
 
@@ -368,14 +300,6 @@ export class MicroBatcher<T> {
       this.timer = undefined;
       this.flush('interval');
     }, timerDelay(this.options.intervalMs));
-  }
-}
-
-function settle({ groups, counts }: Shares, outcome: SettleOutcome): void {
-  for (let s = 0; s < groups.length; s++) {
-    const group = groups[s];
-    group.remaining -= counts[s];
-    if (group.remaining === 0) group.onSettled?.(group.abandoned ? 'abandoned' : outcome);
   }
 }
 
