@@ -113,12 +113,13 @@ export class DeliveryTracker {
     return { source: this.source, seq };
   }
 
-  /** One acknowledgement for a ticket; unknown tickets are ignored. */
-  settle(seq: number): void {
+  /** `acks` acknowledgements for a ticket; unknown tickets are ignored. */
+  settle(seq: number, acks = 1): void {
     const entry = this.bySeq.get(seq);
     if (!entry) return;
-    entry.acksLeft--;
+    entry.acksLeft -= acks;
     if (entry.acksLeft > 0) return;
+    entry.acksLeft = 0; // more than it waited for (a message that came twice) still commits it
     this.bySeq.delete(seq);
     this.outstandingLines -= entry.lines;
     const queue = this.queues.get(entry.fileKey);
@@ -215,9 +216,9 @@ export class DeliveryLedger {
     if (this.trackers.get(tracker.source) === tracker) this.trackers.delete(tracker.source);
   }
 
-  /** One acknowledgement for a ticket; tickets of unknown sources are ignored. */
-  settle(ticket: Ticket): void {
-    this.trackers.get(ticket.source)?.settle(ticket.seq);
+  /** `acks` acknowledgements for a ticket; tickets of unknown sources are ignored. */
+  settle(ticket: Ticket, acks = 1): void {
+    this.trackers.get(ticket.source)?.settle(ticket.seq, acks);
   }
 
   abandon(ticket: Ticket): void {

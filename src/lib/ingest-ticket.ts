@@ -51,8 +51,11 @@ export function readTicket(value: unknown): Ticket | undefined {
   return typeof ticket.source === 'string' && typeof ticket.seq === 'number' ? (value as Ticket) : undefined;
 }
 
-/** A batcher's answer for one ticketed message it handled. */
-export function settleTicket(ledger: DeliveryLedger, ticket: Ticket, outcome: TicketOutcome): void {
+/**
+ * A batcher's answer for `messages` ticketed messages it handled (each
+ * counts one acknowledgement), all carrying `ticket`.
+ */
+export function settleTicket(ledger: DeliveryLedger, ticket: Ticket, outcome: TicketOutcome, messages = 1): void {
   if (outcome === 'abandoned') ledger.abandon(ticket);
-  else ledger.settle(ticket);
+  else ledger.settle(ticket, messages);
 }

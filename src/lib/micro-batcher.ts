@@ -160,6 +160,32 @@ export class MicroBatcher<T> {
     if (this.records.length >= this.options.maxSize) this.full('size');
   }
 
+  /**
+   * True when `group` is the last one in the open batch and one more record
+   * would go into that batch too, so that `extend` keeps the group in one
+   * batch (with a byte limit the record could start the next one).
+   */
+  extendable(group: RecordGroup): boolean {
+    const groups = this.shares.groups;
+    return groups.length > 0 && groups[groups.length - 1] === group && this.options.maxBytes === 0;
+  }
+
+  /**
+   * Adds one more record to `group`, when it is `extendable` (else adds
+   * nothing and returns false). One message per line: a group per run of
+   * them rather than an object per message.
+   */
+  extend(record: T, group: RecordGroup, topic: string | undefined, bytes: number | undefined): boolean {
+    if (!this.extendable(group)) return false;
+    group.remaining++;
+    this.shares.counts[this.shares.counts.length - 1]++;
+    this.open(topic);
+    this.records.push(record);
+    this.bytes += bytes !== undefined ? bytes : sizeOf(record);
+    if (this.records.length >= this.options.maxSize) this.full('size');
+    return true;
+  }
+
   /** Notes the arrival of records (the batch's first starts it). */
   private open(topic: string | undefined): void {
     const now = this.clock.now();

@@ -81,6 +81,18 @@ describe('DeliveryTracker', function () {
     t.outstanding.should.equal(0);
   });
 
+  it('takes several acknowledgements at once (a run of messages of one ticket); more than it waits for commit it', function () {
+    const { t, commits } = tracker();
+    const a = t.issue('f', 10, 5, 5);
+    const b = t.issue('f', 20, 5, 5);
+    t.settle(a.seq, 4);
+    commits.should.deepEqual([]);
+    t.settle(b.seq, 7);
+    t.settle(a.seq, 1);
+    commits.should.deepEqual([['f', 20]]);
+    t.outstanding.should.equal(0);
+  });
+
   it('ignores unknown tickets', function () {
     const { t, commits } = tracker();
     t.issue('f', 10, 1, 1);
@@ -288,6 +300,16 @@ describe('DeliveryLedger', function () {
     a.commits.should.deepEqual([]);
     b.commits.should.deepEqual([['f', 20]]);
     deliveryLedger.settle(ta);
+    a.commits.should.deepEqual([['f', 10]]);
+  });
+
+  it('settle passes on how many acknowledgements a ticket gets', function () {
+    const a = tracker('ledger-test-acks');
+    register(a.t);
+    const ticket = a.t.issue('f', 10, 3, 3);
+    deliveryLedger.settle(ticket, 2);
+    a.commits.should.deepEqual([]);
+    deliveryLedger.settle(ticket);
     a.commits.should.deepEqual([['f', 10]]);
   });
 

@@ -507,4 +507,49 @@ describe('MicroBatcher', function () {
       );
     });
   });
+
+  describe('extend', function () {
+    /** A group that records how it settled. */
+    const group = (log, name) => ({ remaining: 1, abandoned: false, onSettled: (outcome) => log.push([name, outcome]) });
+
+    it('adds a record to the last group of the open batch, which settles once with all of them', function () {
+      const { batcher, batches } = setup({ maxSize: 3 });
+      const log = [];
+      const run = group(log, 'run');
+      batcher.addOneIn('a', run, 't', 1);
+      batcher.extend('b', run, 't', 1).should.be.true();
+      run.remaining.should.equal(2);
+      log.should.eql([]);
+      batcher.extend('c', run, 't', 1).should.be.true(); // fills the batch: it leaves, the group with it
+      batches.map((b) => b.records).should.eql([['a', 'b', 'c']]);
+      batches[0].bytes.should.equal(3);
+      log.should.eql([['run', 'sent']]);
+    });
+
+    it('refuses, adding nothing, once the group is not the last of the open batch', function () {
+      const { batcher, batches } = setup({ maxSize: 10 });
+      const log = [];
+      const first = group(log, 'first');
+      batcher.addOneIn('a', first, undefined, undefined);
+      batcher.addOneIn('b', group(log, 'second'), undefined, undefined);
+      batcher.extendable(first).should.be.false();
+      batcher.extend('c', first, undefined, undefined).should.be.false();
+      batcher.pending.should.equal(2);
+      const cut = group(log, 'cut');
+      batcher.addOneIn('d', cut, undefined, undefined);
+      batcher.flush('flush');
+      batcher.extend('e', cut, undefined, undefined).should.be.false(); // its batch has left
+      batches.map((b) => b.records).should.eql([['a', 'b', 'd']]);
+      first.remaining.should.equal(0);
+    });
+
+    it('refuses with a byte limit (the record could start the next batch)', function () {
+      const { batcher } = setup({ maxSize: 10, maxBytes: 100 });
+      const run = group([], 'run');
+      batcher.addOneIn('a', run, undefined, undefined);
+      batcher.extendable(run).should.be.false();
+      batcher.extend('b', run, undefined, undefined).should.be.false();
+      batcher.pending.should.equal(1);
+    });
+  });
 });

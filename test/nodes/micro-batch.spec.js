@@ -124,6 +124,20 @@ describe('micro-batch node', function () {
     all.map((m) => m._msgid).sort().should.eql(['f', 'm1', 'm2']);
   });
 
+  it('calls done() for one-record messages of one ticket as their own batch leaves', async function () {
+    const { node, out, done } = await batch({ maxSize: 3 });
+    const ticket = { source: 'nobody#1', seq: 1 }; // of no running source: settling it changes nothing
+    for (let i = 1; i <= 5; i++) node.receive({ payload: i, _ingest: ticket, _msgid: `m${i}` });
+    const [first] = await out.until((m) => m.length >= 1);
+    first.payload.should.eql([1, 2, 3]);
+    (await done.until((m) => m.length >= 3)).map((m) => m._msgid).should.eql(['m1', 'm2', 'm3']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    done.messages.should.have.length(3); // m4 and m5 wait for their batch
+    node.receive({ flush: true, _msgid: 'f' });
+    const all = await done.until((m) => m.length >= 6);
+    all.map((m) => m._msgid).sort().should.eql(['f', 'm1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
   it('shows the batches sent in its status', async function () {
     const { node } = await batch({ maxSize: 1 });
     node.receive({ payload: 1 });

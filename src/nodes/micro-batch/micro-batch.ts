@@ -28,28 +28,39 @@ interface MicroBatchDef extends NodeDef {
 
 /** What the messages of one node share, for their receipts. */
 interface ReceiptDesk {
-  settle(ticket: Ticket, outcome: SettleOutcome): void;
+  settle(ticket: Ticket, outcome: SettleOutcome, messages: number): void;
   replayable(source: string): boolean;
 }
 
 /**
- * One message's records in the batcher: calls the message's done() and
- * settles its ticket once they have left. One object per message, its
- * methods on the prototype (no options object or closure per message).
+ * The records of one message in the batcher, or of a run of one-record
+ * messages with the same ticket in the same batch: calls each message's
+ * done() and settles their ticket once the records have left. Its methods
+ * are on the prototype, and a run of messages shares one (no object or
+ * closure per message).
  */
 class MessageReceipt implements RecordGroup {
   remaining = 1;
   abandoned = false;
+  private readonly dones: DoneFn[];
 
   constructor(
     private readonly desk: ReceiptDesk,
-    private readonly done: DoneFn,
-    private readonly ticket: Ticket | undefined,
-  ) {}
+    done: DoneFn,
+    readonly ticket: Ticket | undefined,
+  ) {
+    this.dones = [done];
+  }
+
+  /** One more message of the run (its record goes into the group next). */
+  alsoFor(done: DoneFn): void {
+    this.dones.push(done);
+  }
 
   onSettled(outcome: SettleOutcome): void {
-    if (this.ticket !== undefined) this.desk.settle(this.ticket, outcome);
-    this.done();
+    const dones = this.dones;
+    if (this.ticket !== undefined) this.desk.settle(this.ticket, outcome, dones.length);
+    for (let i = 0; i < dones.length; i++) dones[i]();
   }
 
   /** A stopping file-tail reads its unsent lines again when it restarts. */
@@ -134,10 +145,12 @@ export default function register(RED: NodeAPI): void {
     for (const kept of handover.take<KeptRecords<unknown>[]>(node.id) ?? []) batcher.add(kept.records, { topic: kept.topic });
 
     const desk: ReceiptDesk = {
-      settle: (ticket, outcome) => settleTicket(ledger, ticket, outcome === 'abandoned' ? 'abandoned' : 'delivered'),
+      settle: (ticket, outcome, messages) => settleTicket(ledger, ticket, outcome === 'abandoned' ? 'abandoned' : 'delivered', messages),
       replayable: (source) => source === stoppingSource || stops.isStopping(sourceNodeId(source)),
     };
 
+    /** The receipt of the last one-record message: the next one with its ticket joins it while they share a batch. */
+    let run: MessageReceipt | undefined;
     node.on('input', (msg: NodeMessage, _send, done: DoneFn) => {
       if (msg.reset !== undefined) {
         const dropped = batcher.discard();
@@ -151,16 +164,22 @@ export default function register(RED: NodeAPI): void {
         done();
         return;
       }
-      const receipt = new MessageReceipt(desk, done, readTicket(msg._ingest));
+      const ticket = readTicket(msg._ingest);
       const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
       const file = msg.file as { offset?: unknown; end?: unknown } | undefined;
       const knownBytes = file !== undefined && typeof file.offset === 'number' && typeof file.end === 'number' ? file.end - file.offset : undefined;
       const payload = msg.payload;
       if (Array.isArray(payload) && !keepArrays) {
+        const receipt = new MessageReceipt(desk, done, ticket);
         receipt.remaining = payload.length;
         batcher.addGroup(payload as unknown[], receipt, topic, knownBytes);
+      } else if (run !== undefined && run.ticket === ticket && batcher.extendable(run)) {
+        // done() first: the record may fill the batch, and the batch settle at once.
+        run.alsoFor(done);
+        batcher.extend(payload, run, topic, knownBytes);
       } else {
-        batcher.addOneIn(payload, receipt, topic, knownBytes);
+        run = new MessageReceipt(desk, done, ticket);
+        batcher.addOneIn(payload, run, topic, knownBytes);
       }
       if (maxBuffered > 0 && batcher.pending >= maxBuffered) batcher.flush('size');
       showStatus();

@@ -86,6 +86,16 @@ export class SwitchedBatcher<T> {
     else this.addGroup([item], group, topic, bytes);
   }
 
+  /** See MicroBatcher.extendable; never while engaged (records are kept aside then). */
+  extendable(group: RecordGroup): boolean {
+    return !this.held && this.batcher.extendable(group);
+  }
+
+  /** One more record for `group` (see MicroBatcher.extend); never while engaged. */
+  extend(item: T, group: RecordGroup, topic: string | undefined, bytes: number | undefined): boolean {
+    return !this.held && this.batcher.extend(item, group, topic, bytes);
+  }
+
   /** Sends the open batch now; while engaged, sends nothing. */
   flush(reason: FlushReason): boolean {
     return this.batcher.flush(reason);
