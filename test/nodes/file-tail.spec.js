@@ -70,6 +70,14 @@ describe('file-tail node', function () {
     messages[2].file.should.match({ offset: 22, end: 28 });
   });
 
+  it('gives every message an id of its own, 16 hex digits as Node-RED\'s', async function () {
+    fs.writeFileSync(logFile, Array.from({ length: 300 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    const { out } = await tail({ startAt: 'beginning' });
+    const messages = await out.until((m) => m.length >= 300);
+    for (const m of messages) m._msgid.should.match(/^[0-9a-f]{16}$/);
+    new Set(messages.map((m) => m._msgid)).size.should.equal(300);
+  });
+
   it('reads the whole file first with startAt "beginning"', async function () {
     fs.writeFileSync(logFile, 'a\nb\n');
     const { out } = await tail({ startAt: 'beginning' });

@@ -47,6 +47,30 @@ export function readLineOptions(def: LineSourceDef, settings: SettingsReader): S
   };
 }
 
+/**
+ * Message ids for a source's messages. Node-RED gives a message sent
+ * without one a random id, eight random bytes formatted one by one and
+ * joined: about 0.5 µs, more than the rest of building a line's message. A
+ * random prefix per source and a count after it are as unique (16 hex
+ * digits, as Node-RED's own), for a fraction of that.
+ */
+class MessageIds {
+  private prefix = MessageIds.randomPrefix();
+  private count = 0;
+
+  next(): string {
+    if (this.count === 0x1_0000_0000) {
+      this.prefix = MessageIds.randomPrefix();
+      this.count = 0;
+    }
+    return this.prefix + (this.count++).toString(16).padStart(8, '0');
+  }
+
+  private static randomPrefix(): string {
+    return Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  }
+}
+
 /** Lines in flight to batchers before reading waits, at the least. */
 const MIN_CREDIT_LINES = 20_000;
 
@@ -71,6 +95,7 @@ export interface LineOutput {
  */
 export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef, output: Output, port = 0): LineOutput {
   let downstream: { batchers: number; credit: number } | undefined;
+  const ids = new MessageIds();
 
   /** Resolved on first use: when the node starts, those after it may not exist yet. */
   function batchers(): { batchers: number; credit: number } {
@@ -89,7 +114,7 @@ export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef
       const fileOf = (offset: number, end: number, lines: number) =>
         counts ? { path, offset, end, lines, inode, rotations: counts.rotations, truncations: counts.truncations } : { path, offset, end, lines, inode };
       if (output === 'lines') {
-        return [{ topic: path, payload: chunk.lines, file: fileOf(chunk.start, chunk.end, chunk.lines.length), _ingest: ticket }];
+        return [{ _msgid: ids.next(), topic: path, payload: chunk.lines, file: fileOf(chunk.start, chunk.end, chunk.lines.length), _ingest: ticket }];
       }
       // One message per line: a plain loop (no map per line).
       const lines = chunk.lines;
@@ -98,7 +123,7 @@ export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef
       let offset = chunk.start;
       for (let i = 0; i < lines.length; i++) {
         const end = ends[i];
-        messages[i] = { topic: path, payload: lines[i], file: fileOf(offset, end, 1), _ingest: ticket };
+        messages[i] = { _msgid: ids.next(), topic: path, payload: lines[i], file: fileOf(offset, end, 1), _ingest: ticket };
         offset = end;
       }
       return messages;
