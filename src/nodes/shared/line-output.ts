@@ -47,28 +47,37 @@ export function readLineOptions(def: LineSourceDef, settings: SettingsReader): S
   };
 }
 
+/** Two hex digits for each byte value. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /**
  * Message ids for a source's messages. Node-RED gives a message sent
  * without one a random id, eight random bytes formatted one by one and
  * joined: about 0.5 µs, more than the rest of building a line's message. A
  * random prefix per source and a count after it are as unique (16 hex
- * digits, as Node-RED's own), for a fraction of that.
+ * digits, as Node-RED's own), and cost one string join a message: the
+ * count's last byte comes from a table, the rest changes every 256 ids.
  */
 class MessageIds {
-  private prefix = MessageIds.randomPrefix();
+  private prefix = randomHex32();
   private count = 0;
+  /** The prefix and the count but its last byte: 14 hex digits. */
+  private stem = '';
 
   next(): string {
     if (this.count === 0x1_0000_0000) {
-      this.prefix = MessageIds.randomPrefix();
+      this.prefix = randomHex32();
       this.count = 0;
     }
-    return this.prefix + (this.count++).toString(16).padStart(8, '0');
+    const low = this.count % 256;
+    if (low === 0) this.stem = this.prefix + (this.count / 256).toString(16).padStart(6, '0');
+    this.count++;
+    return this.stem + HEX_BYTE[low];
   }
+}
 
-  private static randomPrefix(): string {
-    return Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
-  }
+function randomHex32(): string {
+  return Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
 }
 
 /** Lines in flight to batchers before reading waits, at the least. */
