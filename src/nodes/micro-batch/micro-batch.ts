@@ -42,7 +42,7 @@ interface ReceiptDesk {
 class MessageReceipt implements RecordGroup {
   remaining = 1;
   abandoned = false;
-  private readonly dones: DoneFn[];
+  private dones: DoneFn[];
 
   constructor(
     private readonly desk: ReceiptDesk,
@@ -59,6 +59,8 @@ class MessageReceipt implements RecordGroup {
 
   onSettled(outcome: SettleOutcome): void {
     const dones = this.dones;
+    // Let go of the messages: the node keeps the last receipt until the next message comes.
+    this.dones = [];
     if (this.ticket !== undefined) this.desk.settle(this.ticket, outcome, dones.length);
     for (let i = 0; i < dones.length; i++) dones[i]();
   }
