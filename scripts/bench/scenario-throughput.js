@@ -127,6 +127,8 @@ async function runThroughput(ctx) {
       rates: runs.map((r) => r.rate),
       fullRate: median(runs.map((r) => r.fullRate)),
       drainRate: runs[0].drainRate === undefined ? undefined : median(runs.map((r) => r.drainRate)),
+      /** Each run's rate on the report's time base (see report.js endRate), for the range. */
+      endRates: runs.map((r) => (r.drainRate === undefined ? r.rate : r.drainRate)),
       perCpu: median(runs.map((r) => r.perCpu)),
       records: runs.map((r) => r.records),
     };

@@ -8,7 +8,7 @@ import type { NodeAPI, Node, NodeMessage } from '../shared/red';
 import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
 import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
-import { CheckpointStore, DirectoryTail, maxOpenFilesWithin, openFileLimit, settleTicket, type DiscoveryMode, type FileEvent } from '../../lib/index';
+import { CheckpointStore, DirectoryTail, RateMeter, maxOpenFilesWithin, openFileLimit, type DiscoveryMode, type FileEvent } from '../../lib/index';
 import { followKillSwitch } from '../shared/switch-control';
 import { rewindWhenBatchersRestart } from '../shared/stop-plan';
 import { runtimeOf } from '../shared/runtime';
@@ -85,9 +85,9 @@ export default function register(RED: NodeAPI): void {
     const warnFiles = settings.number('warnFiles', def.warnFiles, { fallback: DEFAULT_WARN_FILES, min: 0, integer: true });
     /** Warned about the number of files (once per start). */
     let warnedFiles = false;
-    /** Set when the node is closing: the nodes after it are being stopped too. */
-    let closing = false;
-    const rate = { since: Date.now(), lines: 0, perSecond: 0 };
+    /** Lines sent, and their rate over the last RATE_WINDOW_MS (shown while lines flow). */
+    let linesSent = 0;
+    const rate = new RateMeter(RATE_WINDOW_MS);
 
     /** The Open files setting, within half the process's limit on open files (warned about when that is less). */
     function openFilesAllowed(): number {
@@ -146,20 +146,13 @@ export default function register(RED: NodeAPI): void {
       },
       {
         emit: (chunk, ticket) => {
-          if (closing) {
-            // Node-RED has already taken the nodes after this one out of the
-            // flow: sent now, these lines would be lost. Not sent, they are
-            // not committed, and the next start reads them again.
-            settleTicket(runtime.ledger, ticket, 'abandoned');
-            return;
-          }
-          rate.lines += chunk.lines.length;
+          if (!out.sends(ticket, runtime.ledger)) return; // closing
+          linesSent += chunk.lines.length;
           // One send per message: Node-RED deep-clones every message after the first of one send() call.
           for (const msg of out.messages(chunk, ticket)) node.send([msg, null]);
           showStatus();
         },
-        // While closing, every ticket waits for an acknowledgement, so that abandoning it holds its offset back.
-        acksPerMessage: (chunk) => (closing ? 1 : out.acksPerChunk(chunk)),
+        acksPerMessage: (chunk) => out.acksPerChunk(chunk),
         creditLines: () => out.creditLines(),
         event: (event) => sendEvent(event),
         notice: (notice) => reportNotice(RED, node, 'dir-watch', notice),
@@ -203,12 +196,6 @@ export default function register(RED: NodeAPI): void {
     }
 
     function showStatus(now = false): void {
-      const elapsed = Date.now() - rate.since;
-      if (elapsed >= RATE_WINDOW_MS) {
-        rate.perSecond = Math.round((rate.lines * 1000) / elapsed);
-        rate.lines = 0;
-        rate.since = Date.now();
-      }
       // `count` picks the plural form ("1 file", "2 files"), `files` is what is shown ("1.2k").
       const files = tail.counts.known;
       const tooMany = warnFiles > 0 && files > warnFiles;
@@ -228,8 +215,10 @@ export default function register(RED: NodeAPI): void {
       if (mode === 'missing') return { fill: 'yellow', shape: 'ring', text: RED._('dir-watch.status.waiting') };
       if (mode === 'polling') return { fill: 'yellow', shape: 'dot', text: RED._('dir-watch.status.polling', { files: compactCount(files), count: files }) };
       if (tooMany) return { fill: 'yellow', shape: 'dot', text: RED._('dir-watch.status.many', { files: compactCount(files) }) };
-      if (rate.perSecond > 0) {
-        return { fill: 'green', shape: 'dot', text: RED._('dir-watch.status.rate', { files: compactCount(files), count: files, rate: compactCount(rate.perSecond) }) };
+      // Sampled when shown (the meter costs nothing between samples).
+      const perSecond = Math.round(rate.sample(linesSent) ?? 0);
+      if (perSecond > 0) {
+        return { fill: 'green', shape: 'dot', text: RED._('dir-watch.status.rate', { files: compactCount(files), count: files, rate: compactCount(perSecond) }) };
       }
       return { fill: 'green', shape: 'dot', text: RED._('dir-watch.status.files', { files: compactCount(files), count: files }) };
     }
@@ -239,7 +228,7 @@ export default function register(RED: NodeAPI): void {
     statusTimer.unref?.();
 
     node.on('close', (removed: boolean, done: () => void) => {
-      closing = true;
+      out.close();
       stopWatching();
       clearInterval(statusTimer);
       const stopped = removed ? tail.discard() : tail.stop(CLOSE_SETTLE_MS);

@@ -10,7 +10,6 @@ import {
   CheckpointStore,
   PositionBook,
   TailSession,
-  settleTicket,
   sourceName,
   type FollowerError,
   type FollowerNotice,
@@ -60,8 +59,6 @@ export default function register(RED: NodeAPI): void {
     if (configured.env && configured.text === '') node.warn(RED._('file-tail.warnings.envUnset', { name: configured.env }));
 
     let session: TailSession | undefined;
-    /** Set when the node is closing: the nodes after it may be stopping too. */
-    let closing = false;
     /** The path followed last, once stopped: a start takes it up again where the book says. */
     let stoppedPath: string | undefined;
     let lineCount = 0;
@@ -76,13 +73,7 @@ export default function register(RED: NodeAPI): void {
     }
 
     function emit(chunk: LineChunk, ticket: Ticket): void {
-      if (closing) {
-        // Node-RED is taking the nodes after this one out of the flow: sent
-        // now, these lines could be lost. Not sent, they are not committed,
-        // and the next start reads them again.
-        settleTicket(runtime.ledger, ticket, 'abandoned');
-        return;
-      }
+      if (!out.sends(ticket, runtime.ledger)) return; // closing
       lineCount += chunk.lines.length;
       // One send per message: Node-RED deep-clones every message after the
       // first of one send() call.
@@ -144,8 +135,7 @@ export default function register(RED: NodeAPI): void {
       };
       session = new TailSession(options, {
         emit,
-        // While closing, every ticket waits for an acknowledgement, so that abandoning it holds its offset back.
-        acksPerMessage: (chunk) => (closing ? 1 : out.acksPerChunk(chunk)),
+        acksPerMessage: (chunk) => out.acksPerChunk(chunk),
         creditLines: () => out.creditLines(),
         state: onState,
         notice: onNotice,
@@ -203,7 +193,7 @@ export default function register(RED: NodeAPI): void {
     }
 
     node.on('close', (removed: boolean, done: () => void) => {
-      closing = true;
+      out.close();
       const stopped = serially(async () => {
         const current = session;
         session = undefined;

@@ -5,7 +5,7 @@
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from './red';
 import type { SettingsReader } from './config';
-import type { CheckpointProblem, FollowerNotice, LineChunk, SplitterSettings, Ticket } from '../../lib/index';
+import { settleTicket, type CheckpointProblem, type DeliveryLedger, type FollowerNotice, type LineChunk, type SplitterSettings, type Ticket } from '../../lib/index';
 
 export type Output = 'line' | 'lines';
 
@@ -31,6 +31,7 @@ export function readLineOptions(def: LineSourceDef, settings: SettingsReader): S
   startAt: 'end' | 'beginning';
   idleFlushMs: number;
   pollIntervalMs: number;
+  chunkBytes: number | undefined;
 } {
   const output = settings.option<Output>('output', def.output, ['line', 'lines'], 'line');
   return {
@@ -41,6 +42,7 @@ export function readLineOptions(def: LineSourceDef, settings: SettingsReader): S
     maxLineBytes: settings.number('maxLineBytes', def.maxLineBytes, { fallback: 1024 * 1024, min: 0, integer: true }),
     longLines: settings.option('longLines', def.longLines, ['cut', 'skip'] as const, 'cut'),
     trackLineEnds: output === 'line',
+    chunkBytes: output === 'line' ? LINE_OUTPUT_CHUNK_BYTES : undefined,
     idleFlushMs: settings.seconds('idleFlush', def.idleFlush, { fallback: 1, min: 0 }),
     // Above 0; below 50 ms it polls every 50 ms.
     pollIntervalMs: Math.max(50, settings.seconds('pollInterval', def.pollInterval, { fallback: 1, min: 0, aboveMin: true })),
@@ -80,6 +82,15 @@ function randomHex32(): string {
   return Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
 }
 
+/**
+ * Reads for the `line` output. A read's lines all become messages at once,
+ * and they stay alive until their batch is delivered: a 128 KiB read sent
+ * some 1,300 messages in one turn, which made the young generation's
+ * collections several times slower than the peer's (it sends one read of
+ * 64 KiB at a time).
+ */
+const LINE_OUTPUT_CHUNK_BYTES = 32 * 1024;
+
 /** Lines in flight to batchers before reading waits, at the least. */
 const MIN_CREDIT_LINES = 20_000;
 
@@ -92,8 +103,21 @@ export interface FileCounts {
 export interface LineOutput {
   /** The messages for a chunk of lines, all carrying its ticket in `_ingest` (see src/lib/ingest-ticket). */
   messages(chunk: LineChunk, ticket: Ticket, counts?: FileCounts): NodeMessage[];
-  /** Acknowledgements a chunk's messages will get (micro-batch nodes wired after this one). */
+  /**
+   * Acknowledgements a chunk's messages will get (micro-batch nodes wired
+   * after this one). While closing, one: every ticket then waits for an
+   * acknowledgement, so that abandoning it holds its offset back.
+   */
   acksPerChunk(chunk: LineChunk): number;
+  /** The node is closing: from now on nothing is sent (see sends). */
+  close(): void;
+  /**
+   * True when a chunk may be sent. Once the node is closing, Node-RED takes
+   * the nodes after it out of the flow: lines sent then could be lost. Not
+   * sent, they are not committed (the ticket is abandoned), and the next
+   * start reads them again.
+   */
+  sends(ticket: Ticket, ledger: DeliveryLedger): boolean;
   /** Lines allowed in flight unacknowledged. */
   creditLines(): number;
 }
@@ -105,6 +129,7 @@ export interface LineOutput {
 export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef, output: Output, port = 0): LineOutput {
   let downstream: { batchers: number; credit: number } | undefined;
   const ids = new MessageIds();
+  let closing = false;
 
   /** Resolved on first use: when the node starts, those after it may not exist yet. */
   function batchers(): { batchers: number; credit: number } {
@@ -137,8 +162,16 @@ export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef
       }
       return messages;
     },
-    acksPerChunk: (chunk) => batchers().batchers * (output === 'line' ? chunk.lines.length : 1),
+    acksPerChunk: (chunk) => (closing ? 1 : batchers().batchers * (output === 'line' ? chunk.lines.length : 1)),
     creditLines: () => batchers().credit,
+    close() {
+      closing = true;
+    },
+    sends(ticket, ledger) {
+      if (!closing) return true;
+      settleTicket(ledger, ticket, 'abandoned');
+      return false;
+    },
   };
 }
 
