@@ -35,15 +35,21 @@ export interface BookShelf {
 /** What loading a path's positions found. */
 export type BookLoad = { kind: 'loaded'; points: ResumePoint[] } | { kind: 'none' } | CheckpointProblem;
 
+/**
+ * One path's positions. Kept small: a dir-watch keeps one for every file it
+ * knows, closed ones included (twenty thousand of them).
+ */
 interface PathEntry {
-  /** Delivered offset per file, dev:ino. Files of the path, rotated ones included. */
-  readonly delivered: Map<string, ResumePoint>;
+  /** Delivered offset per file of the path, rotated ones included (a few at most: an array, not a map). */
+  delivered: ResumePoint[];
   /**
-   * The files followed under the path now, in the follower's order (rotated
-   * ones first, the newest last): the ones a checkpoint holds. Asked when
-   * the checkpoint is written, not on each acknowledgement.
+   * The files followed under the path, in the follower's order (rotated
+   * ones first, the newest last): the ones a checkpoint holds. While
+   * followed, the follower is asked when the checkpoint is written (not on
+   * each acknowledgement); once stopped, where it stopped.
    */
-  followed: () => ResumePoint[];
+  followed: (() => ResumePoint[]) | ResumePoint[];
+  /** Made when there is something to write, let go once a stopped path's last write is done. */
   writer: CheckpointWriter | undefined;
 }
 
@@ -73,13 +79,14 @@ export class PositionBook {
   resumePoints(path: string): ResumePoint[] | undefined {
     const entry = this.paths.get(path);
     if (!entry) return undefined;
-    const points = this.deliveredOf(entry, entry.followed());
+    const points = this.deliveredOf(entry, followedOf(entry));
     return points.length > 0 ? points : undefined;
   }
 
   /** The delivered offset of a file under `path`, if known. */
   deliveredOffset(path: string, identity: FileIdentity): number | undefined {
-    return this.paths.get(path)?.delivered.get(inodeKey(identity))?.offset;
+    const entry = this.paths.get(path);
+    return entry && findFile(entry.delivered, inodeKey(identity))?.offset;
   }
 
   /** Reads `path`'s positions from the shelf into the book (a start with nothing in memory). */
@@ -98,28 +105,29 @@ export class PositionBook {
    */
   follow(path: string, points: readonly ResumePoint[], followed: () => ResumePoint[]): void {
     const entry = this.entry(path);
-    entry.delivered.clear();
-    for (const point of points) entry.delivered.set(inodeKey(point.identity), { ...point });
+    entry.delivered = points.map((point) => ({ ...point }));
     entry.followed = followed;
   }
 
   /** Lines of a file starting at `start` go out: a file written again from before its offset starts over there. */
   sent(path: string, identity: FileIdentity, start: number): void {
     const entry = this.entry(path);
-    const key = inodeKey(identity);
-    const known = entry.delivered.get(key);
+    const known = findFile(entry.delivered, inodeKey(identity));
     if (known) {
       if (start < known.offset) known.offset = start;
       known.identity = identity;
-    } else entry.delivered.set(key, { identity, offset: start });
+    } else entry.delivered.push({ identity, offset: start });
   }
 
   /** A file is taken up at `offset`: what lies before it counts as delivered. */
   opened(path: string, identity: FileIdentity, offset: number): void {
     const entry = this.entry(path);
-    const key = inodeKey(identity);
-    const known = entry.delivered.get(key);
-    if (!known || known.offset > offset) entry.delivered.set(key, { identity, offset });
+    const known = findFile(entry.delivered, inodeKey(identity));
+    if (!known) entry.delivered.push({ identity, offset });
+    else if (known.offset > offset) {
+      known.identity = identity;
+      known.offset = offset;
+    }
     this.save(path, entry);
   }
 
@@ -127,7 +135,7 @@ export class PositionBook {
   committed(path: string, key: string, offset: number): void {
     const entry = this.paths.get(path);
     if (!entry) return;
-    const point = entry.delivered.get(key);
+    const point = findFile(entry.delivered, key);
     if (point) point.offset = offset;
     this.save(path, entry);
   }
@@ -140,7 +148,10 @@ export class PositionBook {
   stopped(path: string, points: readonly ResumePoint[]): ResumePoint[] {
     const entry = this.entry(path);
     const resume = this.deliveredOf(entry, points);
-    entry.followed = () => resume;
+    // Only what a restart needs is kept: rotated files finished are dropped
+    // (a file never delivered from stays out of the checkpoint, as before).
+    entry.delivered = resume.filter((p) => findFile(entry.delivered, inodeKey(p.identity))).map((p) => ({ ...p }));
+    entry.followed = resume;
     return resume;
   }
 
@@ -149,7 +160,10 @@ export class PositionBook {
     const entry = this.paths.get(path);
     if (!entry) return;
     this.save(path, entry);
-    await entry.writer?.flush();
+    const writer = entry.writer;
+    await writer?.flush();
+    // A stopped path writes nothing more until it is followed again.
+    if (Array.isArray(entry.followed) && entry.writer === writer) entry.writer = undefined;
   }
 
   /** Writes the identities of files read now. */
@@ -214,9 +228,7 @@ export class PositionBook {
   private entry(path: string): PathEntry {
     let entry = this.paths.get(path);
     if (!entry) {
-      const stored = this.stored;
-      const writer = stored && new CheckpointWriter(stored.shelf, stored.keyOf(path), stored.intervalMs, stored.onError);
-      entry = { delivered: new Map(), followed: () => [], writer };
+      entry = { delivered: [], followed: [], writer: undefined };
       this.paths.set(path, entry);
     }
     return entry;
@@ -225,19 +237,22 @@ export class PositionBook {
   /** `points` at their delivered offsets where known. */
   private deliveredOf(entry: PathEntry, points: readonly ResumePoint[]): ResumePoint[] {
     return points.map((p) => {
-      const delivered = entry.delivered.get(inodeKey(p.identity));
+      const delivered = findFile(entry.delivered, inodeKey(p.identity));
       return delivered ? { ...delivered } : { ...p };
     });
   }
 
   private save(path: string, entry: PathEntry): void {
+    const stored = this.stored;
+    if (!stored) return;
+    entry.writer ??= new CheckpointWriter(stored.shelf, stored.keyOf(path), stored.intervalMs, stored.onError);
     // Built when written (once per interval): only files still followed; rotated files finished are dropped.
-    entry.writer?.update(() => ({
+    entry.writer.update(() => ({
       path,
-      files: entry
-        .followed()
-        .map((p) => entry.delivered.get(inodeKey(p.identity)))
-        .filter((p): p is ResumePoint => p !== undefined),
+      files: followedOf(entry)
+        .map((p) => findFile(entry.delivered, inodeKey(p.identity)))
+        .filter((p): p is ResumePoint => p !== undefined)
+        .map(({ identity, offset }) => ({ identity, offset })),
     }));
   }
 
@@ -250,4 +265,14 @@ export class PositionBook {
       files: [...this.readFiles.values()].map(({ identity, path }) => ({ identity, offset: 0, path })),
     }));
   }
+}
+
+function followedOf(entry: PathEntry): ResumePoint[] {
+  return typeof entry.followed === 'function' ? entry.followed() : entry.followed;
+}
+
+/** The file `key` (dev:ino) among a path's few. */
+function findFile(points: readonly ResumePoint[], key: string): ResumePoint | undefined {
+  for (const p of points) if (inodeKey(p.identity) === key) return p;
+  return undefined;
 }

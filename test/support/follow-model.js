@@ -714,10 +714,14 @@ class SessionEngine {
     const s = this.session;
     this.live.crashed = true;
     this.paused = false;
-    const writer = this.book.paths.get(this.world.path).writer; // white-box: the path's checkpoint writer
-    writer.update = () => undefined;
-    writer.cancel();
-    await writer.writing; // a write in progress at the crash completes (it is atomic)
+    // White-box: the book writes nothing more, and its path's writer (if any) drops what waits.
+    const writer = this.book.paths.get(this.world.path)?.writer;
+    this.book.stored = undefined;
+    if (writer) {
+      writer.update = () => undefined;
+      writer.cancel();
+      await writer.writing; // a write in progress at the crash completes (it is atomic)
+    }
     s.tracker.close();
     await s.follower.stop(); // only to close its files and watchers: its points are dropped
     deliveryLedger.unregister(s.tracker);
