@@ -156,7 +156,9 @@ async function waitForHttp(url, { signal, interval = 100 } = {}) {
  */
 async function startNodeRed(o = {}) {
   const nodeRedDir = resolveNodeRedDir(o.nodeRedDir);
-  const nodeBin = o.nodeBin || process.env.NODE_RED_NODE_BIN || process.execPath;
+  const givenBin = o.nodeBin || process.env.NODE_RED_NODE_BIN || process.execPath;
+  // A path is resolved here: Node-RED is spawned in its user folder, where a relative one would lead elsewhere.
+  const nodeBin = givenBin.includes('/') ? path.resolve(givenBin) : givenBin;
   const host = o.host || '127.0.0.1';
   const port = o.port || (await getFreePort(host));
   const ownsUserDir = !o.userDir;
