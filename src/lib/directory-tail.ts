@@ -297,7 +297,7 @@ export class DirectoryTail {
 
   /** A session for `file`: reading starts at `startAt` unless the book or the checkpoint says where. */
   private session(file: string, startAt: StartAt): TailSession {
-    const reopened = this.positions.resumePoints(file) !== undefined;
+    const reopened = this.positions.newest(file) !== undefined;
     const sessionOptions: TailSessionOptions = {
       ...this.options,
       path: file,

@@ -25,3 +25,16 @@ export function clampDelay(ms: number): Clamped {
 export function timerDelay(ms: number): number {
   return clampDelay(ms).ms;
 }
+
+/** Resolves when `promise` does, or after `ms` at the latest; the timer goes either way. */
+export async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timerDelay(ms));
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -11,7 +11,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import type { TailSession } from './tail-session';
-import type { ResumePoint, StartAt } from './file-follower';
+import type { StartAt } from './file-follower';
 import type { FileSnapshot } from './file-snapshot';
 import type { DiscoveryMode } from './discovery';
 import type { PositionBook } from './position-book';
@@ -123,7 +123,7 @@ export class OpenFiles {
     const files: FileSnapshot[] = [];
     for (const { session } of this.open.values()) files.push(session.snapshot());
     for (const file of this.closed.keys()) {
-      const last = this.lastPoint(file);
+      const last = this.book.newest(file);
       files.push({
         path: file,
         state: 'closed',
@@ -329,7 +329,7 @@ export class OpenFiles {
     for (const [file, closed] of slice) {
       if (!this.running) return;
       if (this.closed.get(file) !== closed) continue; // reopened or forgotten meanwhile
-      const last = this.lastPoint(file);
+      const last = this.book.newest(file);
       if (!last) continue;
       try {
         const stats = await fsp.stat(file);
@@ -338,12 +338,6 @@ export class OpenFiles {
         // gone: discovery says so
       }
     }
-  }
-
-  /** The newest file's position under `file`, from the book. */
-  private lastPoint(file: string): ResumePoint | undefined {
-    const points = this.book.resumePoints(file);
-    return points?.[points.length - 1];
   }
 }
 

@@ -6,6 +6,7 @@
  * on the thread pool.
  */
 import type { TailSession } from './tail-session';
+import { waitAtMost } from './durations';
 
 const PICKUP_CONCURRENCY = 32;
 /** A file whose first read takes longer (a backlog) lets the next one start. */
@@ -32,12 +33,7 @@ export class PickupTurns {
 }
 
 /** Resolves when a session's first read has ended, or after PICKUP_SLOT_MS. */
-async function firstPass(followed: { started: Promise<void>; session: TailSession }): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const slot = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, PICKUP_SLOT_MS);
-  });
-  const read = followed.started.then(() => followed.session.whenQuiet());
-  await Promise.race([read, slot]).catch(() => undefined);
-  clearTimeout(timer);
+function firstPass(followed: { started: Promise<void>; session: TailSession }): Promise<void> {
+  const read = followed.started.then(() => followed.session.whenQuiet()).catch(() => undefined);
+  return waitAtMost(read, PICKUP_SLOT_MS);
 }

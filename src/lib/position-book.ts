@@ -83,6 +83,14 @@ export class PositionBook {
     return points.length > 0 ? points : undefined;
   }
 
+  /** The newest file under `path` at its delivered offset (the last of resumePoints), without copying the others. */
+  newest(path: string): ResumePoint | undefined {
+    const entry = this.paths.get(path);
+    const followed = entry && followedOf(entry);
+    const last = followed?.[followed.length - 1];
+    return entry && last && this.deliveredOf(entry, [last])[0];
+  }
+
   /** The delivered offset of a file under `path`, if known. */
   deliveredOffset(path: string, identity: FileIdentity): number | undefined {
     const entry = this.paths.get(path);

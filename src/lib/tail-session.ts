@@ -16,7 +16,7 @@ import type { LineChunk } from './file-reader';
 import { type CreditPool, type DeliveryLedger, DeliveryTracker } from './delivery-ledger';
 import type { CheckpointShelf } from './checkpoint-store';
 import { PositionBook } from './position-book';
-import { timerDelay } from './durations';
+import { waitAtMost } from './durations';
 import type { CheckpointEvents, FollowEvents, LineEvents } from './source-events';
 
 /** What a session reports: what a follower does, its checkpoint, its lines. */
@@ -175,7 +175,7 @@ export class TailSession {
     this.tracker.close();
     const points = (await this.follower?.stop()) ?? [];
     if (this.tracker.outstanding > 0) this.options.ledger.requestFlush(this.options.sourceId);
-    await withTimeout(this.tracker.whenDrained(), settleMs);
+    await waitAtMost(this.tracker.whenDrained(), settleMs);
     this.options.ledger.unregister(this.tracker);
     if (!this.follower) return [];
     // What was delivered, not what was read: unacknowledged lines are read again.
@@ -220,13 +220,4 @@ export class TailSession {
     else if (notice.kind === 'truncated') this.stats.truncations++;
     this.events.notice(notice);
   }
-}
-
-async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timerDelay(ms));
-  });
-  await Promise.race([promise, timeout]);
-  clearTimeout(timer);
 }

@@ -7,7 +7,7 @@ const os = require('os');
 const path = require('path');
 const should = require('should');
 const fc = require('fast-check');
-const { MAX_TIMER_MS, clampDelay, timerDelay } = require('../../dist/lib/durations');
+const { MAX_TIMER_MS, clampDelay, timerDelay, waitAtMost } = require('../../dist/lib/durations');
 const { MicroBatcher } = require('../../dist/lib/micro-batcher');
 const { FileFollower } = require('../../dist/lib/file-follower');
 
@@ -53,6 +53,18 @@ describe('durations', function () {
     clampDelay(Infinity).should.eql({ ms: MAX_TIMER_MS, clamped: true });
     clampDelay(-5).should.eql({ ms: 0, clamped: false });
     clampDelay(NaN).should.eql({ ms: 0, clamped: false });
+  });
+
+  it('waitAtMost resolves with the promise, or at the deadline when the promise never settles, and leaves no timer', async function () {
+    const order = [];
+    const slow = waitAtMost(new Promise(() => undefined), 5).then(() => order.push('deadline'));
+    const fast = waitAtMost(Promise.resolve(), 30 * 86400 * 1000).then(() => order.push('promise'));
+    await Promise.all([slow, fast]);
+    order.should.eql(['promise', 'deadline']);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    await waitAtMost(Promise.resolve(), 60_000);
+    timers().should.equal(before);
   });
 
   it('timerDelay is always a delay Node.js can arm, for any number', function () {

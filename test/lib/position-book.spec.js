@@ -28,8 +28,10 @@ describe('PositionBook', function () {
   it('knows nothing of a path never followed, and nothing to resume of one that followed no file', function () {
     const book = open();
     (book.resumePoints(LOG) === undefined).should.be.true();
+    (book.newest(LOG) === undefined).should.be.true();
     book.follow(LOG, [], () => []);
     (book.resumePoints(LOG) === undefined).should.be.true();
+    (book.newest(LOG) === undefined).should.be.true();
   });
 
   it('resumes a stopped path at what was delivered, not at what was read, and writes that as the checkpoint', async function () {
@@ -118,6 +120,7 @@ describe('PositionBook', function () {
         }
         const expected = followed.map((p) => ({ identity: p.identity, offset: model.has(p.identity.ino) ? model.get(p.identity.ino) : 1000 }));
         book.stopped(LOG, followed).should.eql(expected);
+        book.newest(LOG).should.eql(expected[expected.length - 1]);
         await book.flush(LOG);
         const stored = expected.filter((p) => model.has(p.identity.ino));
         const load = await open().load(LOG);
