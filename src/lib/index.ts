@@ -47,3 +47,4 @@ export { MAX_TIMER_MS, clampDelay } from './durations';
 export { RateMeter } from './rate-meter';
 export { maxOpenFilesWithin, openFileLimit } from './open-file-limit';
 export { printable } from './printable-text';
+export { PROMETHEUS_CONTENT_TYPE, formatMetrics, type MetricFamily, type MetricSample } from './prometheus-text';
