@@ -75,6 +75,8 @@ interface Entry<B> {
   settled: boolean;
   /** The last failure, for the give-up output and a failure while confirming. */
   lastReason: string;
+  /** The attempt a failure answer came for (not a timeout): a success for it after that does not count. */
+  failedAttempt: number;
 }
 
 export interface WindowCounts {
@@ -185,7 +187,7 @@ export class AckWindow<B> {
    */
   submit(batch: B, settle: (how: WindowSettle) => void): string {
     const id = this.ids.next();
-    const entry: Entry<B> = { id, batch, settle, attempt: 0, state: 'queued', firstSentAt: 0, timer: undefined, retryAt: 0, settled: false, lastReason: '' };
+    const entry: Entry<B> = { id, batch, settle, attempt: 0, state: 'queued', firstSentAt: 0, timer: undefined, retryAt: 0, settled: false, lastReason: '', failedAttempt: 0 };
     this.entries.set(id, entry);
     this.queue.push(entry);
     this.pump();
@@ -202,6 +204,8 @@ export class AckWindow<B> {
     if (!entry || entry.state === 'queued') return this.settledIds.has(id) ? 'settled-before' : 'unknown';
     if (ok) {
       if (entry.state === 'confirming') return 'acked';
+      // Its failure came first (Node-RED's file node reports the error, then passes the message on).
+      if (entry.state === 'waiting' && entry.failedAttempt === (attempt ?? entry.attempt)) return 'failed';
       this.clearTimer(entry);
       this.totals.acked++;
       this.unacked--;
@@ -219,6 +223,7 @@ export class AckWindow<B> {
       this.totals.acked--;
       this.unacked++;
     }
+    entry.failedAttempt = entry.attempt;
     this.fail(entry, reason);
     return 'failed';
   }

@@ -105,6 +105,21 @@ describe('AckWindow', function () {
     w.window.counts.should.match({ acked: 0, failed: 1, inFlight: 1 });
   });
 
+  it('a success after a failure answer for the same attempt does not count; after a timeout it does', function () {
+    const w = setup({ ackTimeoutMs: 500 });
+    const id = w.submit('b1');
+    w.window.answer(id, false, 'EISDIR', 1).should.equal('failed');
+    w.window.answer(id, true, '', 1).should.equal('failed');
+    w.clock.advance(1000);
+    w.settled.should.eql([]);
+    w.sent.map((s) => s.attempt).should.eql([1, 2]);
+    // Attempt 2 times out; its late success is the destination's word: it counts.
+    w.clock.advance(500);
+    w.window.answer(id, true, '', 2).should.equal('acked');
+    w.clock.advance(200);
+    w.settled.should.eql([{ batch: 'b1', how: 'delivered' }]);
+  });
+
   it('holds new batches and retries while held; sends them on release', function () {
     const w = setup({ maxInFlight: 2 });
     const first = w.submit('b1');

@@ -54,13 +54,15 @@ export default function register(RED: NodeAPI): void {
       }
       // A failure for a batch settled before (acknowledged by another message) changes nothing: say so once.
       if (result === 'settled-before' && !verdict.ok) warnOnce('failedAfterAck', { id, reason: verdict.reason });
-      if (verdict.ok) acked++;
+      // A success that comes after its attempt's failure does not count (see AckWindow.answer).
+      const acknowledged = verdict.ok && result !== 'failed';
+      if (acknowledged) acked++;
       else failed++;
-      (batch as Record<string, unknown>).acked = verdict.ok;
+      (batch as Record<string, unknown>).acked = acknowledged;
       status.show(() =>
         failed === 0
           ? { fill: 'green', shape: 'dot', text: RED._('batch-ack.status.acked', { count: compactCount(acked) }) }
-          : { fill: verdict.ok ? 'green' : 'red', shape: 'dot', text: RED._('batch-ack.status.both', { acked: compactCount(acked), failed: compactCount(failed) }) },
+          : { fill: acknowledged ? 'green' : 'red', shape: 'dot', text: RED._('batch-ack.status.both', { acked: compactCount(acked), failed: compactCount(failed) }) },
       );
       send(msg);
       done();
