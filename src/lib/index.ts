@@ -23,20 +23,28 @@ export { sourceName, sourceNodeId, readTicket, settleTicket, TICKET_PROPERTY, ty
 export { DeliveryLedger } from './delivery-ledger';
 export {
   MicroBatcher,
+  systemClock,
   groupOf,
+  handBackReplayable,
+  settleBatchShares,
   type AddOptions,
   type Batch,
   type BatcherOptions,
   type BatchSettler,
+  type BatchShares,
   type Clock,
   type FlushReason,
   type RecordGroup,
   type SettleOutcome,
 } from './micro-batcher';
 
+export { AckWindow, AckRouter, BatchIds, type AckWindowOptions, type AnswerResult, type Attempt, type WindowSettle } from './ack-window';
+export { judge, type SuccessRule, type Verdict } from './ack-verdict';
+export { RecordStarts, batchRecordIds, recordStartsOf } from './record-ids';
 export { KillSwitch, KillSwitchRegistry, type SwitchChange, type SwitchState } from './kill-switch-state';
 export { PathPolicy, readAllowedPaths } from './path-policy';
 export { MAX_TIMER_MS, clampDelay } from './durations';
 export { RateMeter } from './rate-meter';
 export { maxOpenFilesWithin, openFileLimit } from './open-file-limit';
 export { printable } from './printable-text';
+export { PROMETHEUS_CONTENT_TYPE, formatMetrics, type MetricFamily, type MetricSample } from './prometheus-text';

@@ -7,9 +7,9 @@
  */
 
 import { timerDelay } from './durations';
-import { addShare, groupOf, noShares, settleShares, splitReplayable, type AddOptions, type RecordGroup, type Shares } from './record-groups';
+import { addShare, groupOf, noShares, settleBatchShares, settleShares, splitReplayable, type AddOptions, type RecordGroup, type Shares } from './record-groups';
 
-export { groupOf, type AddOptions, type RecordGroup, type SettleOutcome } from './record-groups';
+export { groupOf, handBackReplayable, settleBatchShares, type AddOptions, type RecordGroup, type SettleOutcome } from './record-groups';
 
 export type FlushReason = 'interval' | 'size' | 'bytes' | 'flush' | 'close';
 
@@ -37,11 +37,15 @@ export interface Batch<T> {
 }
 
 /**
- * Settles the records of a batch that was handed on. With
- * `abandonReplayable`, the batch is known not to have arrived: records whose
- * source can send them again are settled "abandoned", the rest "sent".
+ * Settles the records of a batch that was handed on: "sent", or, when the
+ * batch is known not to have arrived, "abandon-replayable" (records whose
+ * source can send them again are settled "abandoned", the rest "sent") or
+ * "abandon-all" (every source is to read its records again).
  */
-export type BatchSettler = (abandonReplayable: boolean) => void;
+export type BatchSettler = (how: 'sent' | 'abandon-replayable' | 'abandon-all') => void;
+
+/** What a batch is made of, by message (see record-groups): for ids per record. */
+export type BatchShares = Shares;
 
 /** A full batch set aside while held (it gets its seq when sent), with its shares. */
 type HeldBatch<T> = Omit<Batch<T>, 'seq'> & { shares: Shares };
@@ -52,7 +56,7 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-const systemClock: Clock = {
+export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
@@ -85,7 +89,7 @@ export class MicroBatcher<T> {
 
   constructor(
     private readonly options: BatcherOptions,
-    private readonly emit: (batch: Batch<T>, settle: BatchSettler) => void | 'deferred',
+    private readonly emit: (batch: Batch<T>, settle: BatchSettler, shares: BatchShares) => void | 'deferred',
     private readonly clock: Clock = systemClock,
   ) {
     if (!(options.maxSize >= 1)) throw new Error('maxSize must be at least 1');
@@ -249,12 +253,9 @@ export class MicroBatcher<T> {
     const batch: Batch<T> = { ...rest, seq: ++this.seq };
     this.sentBatches++;
     this.sentRecords += batch.count;
-    const settleBatch: BatchSettler = (abandonReplayable) => {
-      if (abandonReplayable) for (const group of shares.groups) if (group.replayable?.()) group.abandoned = true;
-      settleShares(shares, 'sent');
-    };
+    const settleBatch: BatchSettler = (how) => settleBatchShares(shares, how);
     // The caller may settle later, once it knows the batch was delivered.
-    if (this.emit(batch, settleBatch) !== 'deferred') settleBatch(false);
+    if (this.emit(batch, settleBatch, shares) !== 'deferred') settleBatch('sent');
   }
 
   /** Drops the open batch; its records count as settled. Returns how many. */

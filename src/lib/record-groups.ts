@@ -78,6 +78,35 @@ export function settleShares({ groups, counts }: Shares, outcome: SettleOutcome)
 }
 
 /**
+ * Settles a batch's records: "sent", or, when the batch did not arrive,
+ * "abandon-replayable" (records whose source reads them again end
+ * "abandoned") or "abandon-all" (every source is to read them again).
+ */
+export function settleBatchShares(shares: Shares, how: 'sent' | 'abandon-replayable' | 'abandon-all'): void {
+  if (how !== 'sent') for (const group of shares.groups) if (how === 'abandon-all' || group.replayable?.()) group.abandoned = true;
+  settleShares(shares, 'sent');
+}
+
+/**
+ * Settles now, as abandoned, the groups of `shares` whose source reads them
+ * again (it is stopping), and returns the others, to be settled later.
+ */
+export function handBackReplayable(shares: Shares): Shares {
+  const kept = noShares();
+  const back = noShares();
+  for (let s = 0; s < shares.groups.length; s++) {
+    const group = shares.groups[s];
+    const to = group.replayable?.() ? back : kept;
+    to.groups.push(group);
+    to.counts.push(shares.counts[s]);
+  }
+  if (back.groups.length === 0) return shares;
+  for (const group of back.groups) group.abandoned = true;
+  settleShares(back, 'abandoned');
+  return kept;
+}
+
+/**
  * Splits `records` (laid out as `shares` says) into those whose source can
  * send them again, and the rest, in order.
  */

@@ -1,8 +1,8 @@
 'use strict';
 // The log ingest sidebar's plugin in a real Node-RED with admin
 // authentication: Node-RED loads it (runtime part, editor part, both message
-// catalogs), and GET /log-ingest/sources answers only users with the
-// log-ingest.read permission.
+// catalogs), and GET /log-ingest/sources and GET /log-ingest/metrics answer
+// only users with the log-ingest.read permission.
 //
 // Which Node-RED and node: env NODE_RED_PATH and NODE_RED_NODE_BIN, as for
 // demo.spec.js. No sleeps: every wait is for an HTTP answer.
@@ -94,5 +94,19 @@ describe(`log ingest sidebar plugin in a real Node-RED ${nodeRedInfo(nodeRedDir)
     } while (!(listing.sources[0] && listing.sources[0].files[0] && listing.sources[0].files[0].lines === 2));
     listing.sources.should.match([{ id: 'tail', type: 'file-tail', name: 'app', z: 't1', killSwitch: 'stop', state: 'following', files: [{ path: logFile, lines: 2, lag: 0 }] }]);
     listing.switches.should.match([{ id: 'stop', type: 'kill-switch-config', name: 'incident stop', state: 'released' }]);
+  });
+
+  it('answers GET /log-ingest/metrics only with log-ingest.read, as Prometheus text', async function () {
+    (await get('log-ingest/metrics', undefined, 'text/plain')).status.should.equal(401);
+    (await get('log-ingest/metrics', await token('operator'), 'text/plain')).status.should.equal(401);
+    const viewer = await token('viewer');
+    let text;
+    do {
+      const res = await get('log-ingest/metrics', viewer, 'text/plain');
+      res.status.should.equal(200);
+      res.headers.get('content-type').should.equal('text/plain; version=0.0.4; charset=utf-8');
+      text = await res.text();
+    } while (!text.includes('\nlog_ingest_source_lines_read_total{id="tail",type="file-tail",name="app"} 2\n'));
+    text.should.containEql('log_ingest_source_files{id="tail",type="file-tail",name="app"} 1\n');
   });
 });

@@ -17,7 +17,7 @@ const repository = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, ''
 
 const types = Object.keys(pkg['node-red'].nodes);
 /** The fields that are typed inputs (value and `<field>Type`). */
-const TYPED = { 'file-tail': ['path'], 'dir-watch': ['path'], 'micro-batch': ['interval', 'maxSize', 'maxBytes'] };
+const TYPED = { 'file-tail': ['path'], 'dir-watch': ['path'], 'micro-batch': ['interval', 'maxSize', 'maxBytes', 'ackTimeout', 'maxInFlight', 'retries'] };
 
 describe('node edit dialogs', function () {
   for (const type of types) {

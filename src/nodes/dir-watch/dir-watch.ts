@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { NodeAPI, Node, NodeMessage } from '../shared/red';
 import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
+import { feedsAckBatcher, lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { CheckpointStore, DirectoryTail, RateMeter, maxOpenFilesWithin, openFileLimit, type DiscoveryMode, type FileEvent } from '../../lib/index';
 import { followKillSwitch } from '../shared/switch-control';
 import { rewindWhenBatchersRestart } from '../shared/stop-plan';
@@ -71,8 +71,9 @@ export default function register(RED: NodeAPI): void {
     const node = this;
     const status = new ThrottledStatus(node);
     const settings = new SettingsReader(RED, node);
-    const options = readLineOptions(def, settings);
-    const out = lineOutput(runtime.batchSizes, def, options.output, 0);
+    const recordStarts = feedsAckBatcher(RED, def);
+    const options = readLineOptions(def, settings, recordStarts);
+    const out = lineOutput(runtime.batchSizes, def, options.output, 0, recordStarts);
     const eventsWired = (def.wires?.[1] ?? []).length > 0;
     const folder = readTyped(RED, node, def.path, def.pathType, 'str');
     // A relative folder leads where the core file nodes' paths do.

@@ -5,7 +5,7 @@
 import type { NodeAPI, Node, NodeMessage, DoneFn } from '../shared/red';
 import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
+import { feedsAckBatcher, lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import {
   CheckpointStore,
   PositionBook,
@@ -43,8 +43,9 @@ export default function register(RED: NodeAPI): void {
     const node = this;
     const leave = runtime.join();
     const status = new ThrottledStatus(node);
-    const { output, ...baseOptions } = readLineOptions(def, new SettingsReader(RED, node));
-    const out = lineOutput(runtime.batchSizes, def, output, 0);
+    const recordStarts = feedsAckBatcher(RED, def);
+    const { output, ...baseOptions } = readLineOptions(def, new SettingsReader(RED, node), recordStarts);
+    const out = lineOutput(runtime.batchSizes, def, output, 0, recordStarts);
     const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
     // One checkpoint per node, for the path it follows now; a stop and start,
     // or a rewind, resumes from the book.

@@ -8,7 +8,9 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus, DoneFn } from '../shared/red';
 import { SettingsReader, checkNumber, compactCount, numberOr, readTyped, type NumberRule } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { readTicket, settleTicket, sourceNodeId, type Batch, type BatchSettler, type RecordGroup, type SettleOutcome, type Ticket } from '../../lib/index';
+import { BatchIds, readTicket, recordStartsOf, settleTicket, sourceNodeId, type Batch, type BatchSettler, type BatchShares, type RecordStarts, type SettleOutcome, type Ticket } from '../../lib/index';
+import { AckedSender, type OriginGroup } from '../shared/acked-sender';
+import type { BatcherView } from '../shared/batcher-view';
 import { followKillSwitch } from '../shared/switch-control';
 import { SwitchedBatcher, type KeptRecords } from '../shared/switched-batcher';
 import { runtimeOf } from '../shared/runtime';
@@ -24,7 +26,17 @@ interface MicroBatchDef extends NodeDef {
   maxBytesType?: string;
   keepArrays?: boolean;
   killSwitch?: string;
+  /** `next-node` (absent in flows saved before it existed) or `ack`. */
+  delivery?: string;
+  ackTimeout?: number | string;
+  ackTimeoutType?: string;
+  maxInFlight?: number | string;
+  maxInFlightType?: string;
+  retries?: number | string;
+  retriesType?: string;
 }
+
+type NumberSetting = 'interval' | 'maxSize' | 'maxBytes' | 'ackTimeout' | 'maxInFlight' | 'retries';
 
 /** What the messages of one node share, for their receipts. */
 interface ReceiptDesk {
@@ -39,7 +51,7 @@ interface ReceiptDesk {
  * are on the prototype, and a run of messages shares one (no object or
  * closure per message).
  */
-class MessageReceipt implements RecordGroup {
+class MessageReceipt implements OriginGroup {
   remaining = 1;
   abandoned = false;
   private dones: DoneFn[];
@@ -48,13 +60,30 @@ class MessageReceipt implements RecordGroup {
     private readonly desk: ReceiptDesk,
     done: DoneFn,
     readonly ticket: Ticket | undefined,
+    /** In ack mode, where its records start in their file (for their ids). */
+    readonly origin: RecordStarts | undefined,
   ) {
     this.dones = [done];
+  }
+
+  get fromSource(): boolean {
+    return this.ticket !== undefined;
   }
 
   /** One more message of the run (its record goes into the group next). */
   alsoFor(done: DoneFn): void {
     this.dones.push(done);
+  }
+
+  /**
+   * True when a record starting as `starts` says may join the run: in ack
+   * mode, every record of a run has its start, in the same file.
+   */
+  fits(starts: RecordStarts | undefined): boolean {
+    if (this.origin === undefined) return starts === undefined;
+    if (starts === undefined || starts.fileKey !== this.origin.fileKey) return false;
+    this.origin.starts.push(starts.starts[0]);
+    return true;
   }
 
   onSettled(outcome: SettleOutcome): void {
@@ -85,7 +114,7 @@ export default function register(RED: NodeAPI): void {
      * A number setting, typed or from an environment variable: the text is
      * checked against `rule` (a bad value is warned about, and the default used).
      */
-    function setting(prop: 'interval' | 'maxSize' | 'maxBytes', rule: NumberRule): number {
+    function setting(prop: NumberSetting, rule: NumberRule): number {
       const read = readTyped(RED, node, def[prop], def[`${prop}Type`], 'num');
       if (read.env === undefined) return settings.number(prop, def[prop], rule);
       const checked = checkNumber(read.text, rule);
@@ -95,12 +124,29 @@ export default function register(RED: NodeAPI): void {
       return rule.fallback;
     }
     const maxSize = setting('maxSize', { fallback: 10_000, min: 1, integer: true });
+    const delivery = settings.option('delivery', def.delivery, ['next-node', 'ack'] as const, 'next-node');
+    const acked =
+      delivery === 'ack'
+        ? new AckedSender(
+            RED,
+            node,
+            {
+              ackTimeoutMs: settings.clampSeconds('ackTimeout', setting('ackTimeout', { fallback: 30, min: 0, aboveMin: true })),
+              maxInFlight: setting('maxInFlight', { fallback: 4, min: 1, integer: true }),
+              retries: setting('retries', { fallback: 0, min: 0, integer: true }),
+            },
+            runtime.acks,
+            () => showStatus(),
+          )
+        : undefined;
+    const batchIds = acked ? undefined : new BatchIds();
     const keepArrays = def.keepArrays === true;
     const maxBuffered = numberOr(RED.settings.nodeMessageBufferMaxLength, 0);
     const wiredTo = def.wires?.[0] ?? [];
     const sender: SendingNode = node;
-    // Sources wired to this node size their credit from it (see line-output).
-    runtime.batchSizes.set(node.id, maxSize);
+    // Sources wired to this node size their credit from it (see line-output): in ack mode, every batch of the window.
+    runtime.batchSizes.set(node.id, acked ? maxSize * acked.window.options.maxInFlight : maxSize);
+    if (acked) warnWithoutBatchAck();
 
     const batcher = new SwitchedBatcher<unknown>(
       {
@@ -108,21 +154,38 @@ export default function register(RED: NodeAPI): void {
         maxSize,
         maxBytes: setting('maxBytes', { fallback: 0, min: 0, integer: true }),
       },
-      (batch, settle) => sendBatch(batch, settle),
+      (batch, settle, shares) => sendBatch(batch, settle, shares),
     );
+
+    /** In ack mode, a deploy with no batch-ack node anywhere: every batch would time out. */
+    function warnWithoutBatchAck(): void {
+      const eachNode = RED.nodes.eachNode;
+      if (!eachNode) return;
+      let found = false;
+      eachNode((n) => {
+        if (n.type === 'batch-ack') found = true;
+      });
+      if (!found) node.warn(RED._('micro-batch.warnings.noBatchAck'));
+    }
 
     /**
      * A batch counts as delivered (and its lines as committed) only once the
      * node after this one has received it: one dropped because a stop began
      * before its delivery goes back to a source that can read it again.
      */
-    function sendBatch(batch: Batch<unknown>, settle: BatchSettler): 'deferred' {
+    function sendBatch(batch: Batch<unknown>, settle: BatchSettler, shares: BatchShares): 'deferred' {
+      if (acked) {
+        // Delivered once a batch-ack answers for it (see acked-sender).
+        acked.submit(batch, shares);
+        showStatus();
+        return 'deferred';
+      }
       const msg: NodeMessage = {
         payload: batch.records,
-        batch: { count: batch.count, bytes: batch.bytes, reason: batch.reason, start: batch.start, end: batch.end, seq: batch.seq },
+        batch: { id: batchIds!.next(), attempt: 1, count: batch.count, bytes: batch.bytes, reason: batch.reason, start: batch.start, end: batch.end, seq: batch.seq },
       };
       if (batch.topic !== undefined) msg.topic = batch.topic;
-      receipts.send(msg, sender, wiredTo[0], (arrived) => settle(!arrived));
+      receipts.send(msg, sender, wiredTo[0], (arrived) => settle(arrived ? 'sent' : 'abandon-replayable'));
       showStatus();
       return 'deferred';
     }
@@ -130,6 +193,8 @@ export default function register(RED: NodeAPI): void {
     /** Formatted only when the status is really shown (one function, not one per message). */
     function currentStatus(): NodeStatus {
       if (batcher.engaged) return { fill: 'yellow', shape: 'dot', text: RED._('micro-batch.status.paused', { count: compactCount(batcher.pending) }) };
+      const out = acked?.status();
+      if (out) return out;
       if (batcher.pending > 0) return { fill: 'blue', shape: 'dot', text: RED._('micro-batch.status.pending', { count: compactCount(batcher.pending) }) };
       return { fill: 'green', shape: 'dot', text: RED._('micro-batch.status.sent', { count: compactCount(batcher.sentBatches) }) };
     }
@@ -140,8 +205,14 @@ export default function register(RED: NodeAPI): void {
 
     // While the kill switch is engaged nothing is sent; records wait, in order.
     followKillSwitch(RED, node, def.killSwitch, (engaged) => {
-      if (engaged) batcher.engage();
-      else batcher.release();
+      // Retries wait too.
+      if (engaged) {
+        batcher.engage();
+        acked?.window.hold();
+      } else {
+        batcher.release();
+        acked?.window.release();
+      }
       showStatus();
     });
     for (const kept of handover.take<KeptRecords<unknown>[]>(node.id) ?? []) batcher.add(kept.records, { topic: kept.topic });
@@ -172,16 +243,19 @@ export default function register(RED: NodeAPI): void {
       const knownBytes = file !== undefined && typeof file.offset === 'number' && typeof file.end === 'number' ? file.end - file.offset : undefined;
       const payload = msg.payload;
       if (Array.isArray(payload) && !keepArrays) {
-        const receipt = new MessageReceipt(desk, done, ticket);
+        const receipt = new MessageReceipt(desk, done, ticket, acked && recordStartsOf(file, payload.length));
         receipt.remaining = payload.length;
         batcher.addGroup(payload as unknown[], receipt, topic, knownBytes);
-      } else if (run !== undefined && run.ticket === ticket && batcher.extendable(run)) {
-        // done() first: the record may fill the batch, and the batch settle at once.
-        run.alsoFor(done);
-        batcher.extend(payload, run, topic, knownBytes);
       } else {
-        run = new MessageReceipt(desk, done, ticket);
-        batcher.addOneIn(payload, run, topic, knownBytes);
+        const starts = acked && recordStartsOf(file, 1);
+        if (run !== undefined && run.ticket === ticket && batcher.extendable(run) && run.fits(starts)) {
+          // done() first: the record may fill the batch, and the batch settle at once.
+          run.alsoFor(done);
+          batcher.extend(payload, run, topic, knownBytes);
+        } else {
+          run = new MessageReceipt(desk, done, ticket, starts);
+          batcher.addOneIn(payload, run, topic, knownBytes);
+        }
       }
       if (maxBuffered > 0 && batcher.pending >= maxBuffered) batcher.flush('size');
       showStatus();
@@ -193,10 +267,40 @@ export default function register(RED: NodeAPI): void {
      * file-tail can read again are kept back for it instead.
      */
     function sendPending(reason: 'flush' | 'close'): void {
+      if (acked) {
+        // In ack mode a batch sent now would not be answered before the stop: its lines are read again.
+        batcher.abandonReplayable();
+        acked.handBackReplayable();
+        return;
+      }
       // Nor is anything sent while the kill switch is engaged.
       if (batcher.engaged || wiredTo.some((id) => stops.isStopping(id))) batcher.abandonReplayable();
       batcher.flush(reason);
     }
+
+    /**
+     * Ack mode: nothing is sent during a stop. Lines not acknowledged are
+     * read again by their sources; other records go to the next instance
+     * (a redeploy), or are lost and warned about (the node was removed).
+     */
+    function closeAcked(removed: boolean): void {
+      acked!.window.hold();
+      batcher.release();
+      batcher.flush('close');
+      const left = acked!.close();
+      const count = left.reduce((n, kept) => n + kept.records.length, 0);
+      if (count === 0) return;
+      if (!removed) handover.put(node.id, left);
+      else node.warn(RED._('micro-batch.warnings.droppedOnRemove', { count }));
+    }
+
+    /** What the sidebar and the metrics endpoint show. */
+    function view(): BatcherView {
+      const base = { pending: batcher.pending, sentRecords: batcher.sentRecords, held: batcher.engaged };
+      if (acked) return { ...base, ...acked.view() };
+      return { ...base, delivery: 'next-node', sent: batcher.sentBatches, inFlight: 0, acked: 0, failed: 0, retries: 0, givenUp: 0, oldestUnackedMs: 0 };
+    }
+    void view;
 
     // A file-tail that stops waits for its lines to leave: send them now.
     // (While the kill switch holds them, they are left to it: it reads them again.)
@@ -209,7 +313,8 @@ export default function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       stopListening();
-      sendPending('close');
+      if (acked) closeAcked(removed);
+      else sendPending('close');
       if (batcher.engaged) {
         // Held by the kill switch: the records go to the next instance, not out.
         if (!removed) handover.put(node.id, batcher.takeAll());

@@ -26,7 +26,7 @@ export interface LineSourceDef extends NodeDef {
  * about and gets its default; an idle flush or poll interval too long for a
  * timer gets the longest one.
  */
-export function readLineOptions(def: LineSourceDef, settings: SettingsReader): SplitterSettings & {
+export function readLineOptions(def: LineSourceDef, settings: SettingsReader, recordStarts = false): SplitterSettings & {
   output: Output;
   startAt: 'end' | 'beginning';
   idleFlushMs: number;
@@ -41,7 +41,8 @@ export function readLineOptions(def: LineSourceDef, settings: SettingsReader): S
     delimiter: settings.delimiter('delimiter', def.delimiter),
     maxLineBytes: settings.number('maxLineBytes', def.maxLineBytes, { fallback: 1024 * 1024, min: 0, integer: true }),
     longLines: settings.option('longLines', def.longLines, ['cut', 'skip'] as const, 'cut'),
-    trackLineEnds: output === 'line',
+    // Where each line ends: for the line output's offsets, and for record ids (see lineOutput).
+    trackLineEnds: output === 'line' || recordStarts,
     chunkBytes: output === 'line' ? LINE_OUTPUT_CHUNK_BYTES : undefined,
     idleFlushMs: settings.seconds('idleFlush', def.idleFlush, { fallback: 1, min: 0 }),
     // Above 0; below 50 ms it polls every 50 ms.
@@ -91,6 +92,22 @@ function randomHex32(): string {
  */
 const LINE_OUTPUT_CHUNK_BYTES = 32 * 1024;
 
+/**
+ * True when a micro-batch in ack mode is wired to output `port`: the
+ * messages then say where each line starts in its file (and on which
+ * device), which stable record ids need (see src/lib/record-ids). Read
+ * from the deployed flows, as the micro-batch may not have started yet.
+ */
+export function feedsAckBatcher(RED: NodeAPI, def: NodeDef, port = 0): boolean {
+  const wired = new Set(def.wires?.[port] ?? []);
+  if (wired.size === 0 || !RED.nodes.eachNode) return false;
+  let found = false;
+  RED.nodes.eachNode((n) => {
+    if (wired.has(n.id) && n.type === 'micro-batch' && n.delivery === 'ack') found = true;
+  });
+  return found;
+}
+
 /** Lines in flight to batchers before reading waits, at the least. */
 const MIN_CREDIT_LINES = 20_000;
 
@@ -126,7 +143,7 @@ export interface LineOutput {
  * The lines output of a source node. `batchSizes`: the running micro-batch
  * nodes by id, with their batch size (see runtime.ts).
  */
-export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef, output: Output, port = 0): LineOutput {
+export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef, output: Output, port = 0, recordStarts = false): LineOutput {
   let downstream: { batchers: number; credit: number } | undefined;
   const ids = new MessageIds();
   let closing = false;
@@ -140,10 +157,25 @@ export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef
     return downstream;
   }
 
+  /** The messages with the line starts and the device record ids need (a second shape, kept off the common path). */
+  function startsMessages(chunk: LineChunk, ticket: Ticket, counts: FileCounts | undefined): NodeMessage[] {
+    const { path, lines } = chunk;
+    const { ino: inode, dev } = chunk.identity;
+    const ends = chunk.lineEnds ?? [];
+    const starts: number[] = new Array(lines.length);
+    for (let i = 0; i < lines.length; i++) starts[i] = i === 0 ? chunk.start : ends[i - 1];
+    const extra = counts ? { rotations: counts.rotations, truncations: counts.truncations } : {};
+    if (output === 'lines') {
+      return [{ _msgid: ids.next(), topic: path, payload: lines, file: { path, offset: chunk.start, end: chunk.end, lines: lines.length, inode, dev, lineOffsets: starts, ...extra }, _ingest: ticket }];
+    }
+    return lines.map((line, i) => ({ _msgid: ids.next(), topic: path, payload: line, file: { path, offset: starts[i], end: ends[i], lines: 1, inode, dev, ...extra }, _ingest: ticket }));
+  }
+
   return {
     messages(chunk, ticket, counts) {
       const inode = chunk.identity.ino;
       const path = chunk.path;
+      if (recordStarts) return startsMessages(chunk, ticket, counts);
       /** msg.file: object literals of one shape each (no spread per line). */
       const fileOf = (offset: number, end: number, lines: number) =>
         counts ? { path, offset, end, lines, inode, rotations: counts.rotations, truncations: counts.truncations } : { path, offset, end, lines, inode };

@@ -64,6 +64,8 @@ export interface NodeAPI {
     createNode(node: Node, def: NodeDef): void;
     registerType(type: string, ctor: (this: Node, def: never) => void, options?: Record<string, unknown>): void;
     getNode(id: string): Node | null;
+    /** Every node of the deployed flows, as configured (also those not yet started). */
+    eachNode?(visit: (def: NodeDef & Record<string, unknown>) => void): void;
   };
   settings: Record<string, unknown> & { userDir?: string };
   events?: {

@@ -14,7 +14,7 @@
  * The data (handover, registry) stays with the context, for the nodes of the
  * next deploy.
  */
-import { DeliveryLedger, KillSwitchRegistry } from '../../lib/index';
+import { AckRouter, DeliveryLedger, KillSwitchRegistry } from '../../lib/index';
 import { DeliveryReceipts } from './delivery-watch';
 import { SourceRegistry } from './source-registry';
 import { StopPlan } from './stop-plan';
@@ -40,6 +40,8 @@ export class Handover {
 
 export class RuntimeContext {
   readonly ledger = new DeliveryLedger();
+  /** The windows of micro-batch nodes in ack mode, for batch-ack nodes to answer to. */
+  readonly acks = new AckRouter();
   readonly stops: StopPlan;
   readonly receipts: DeliveryReceipts;
   readonly sources = new SourceRegistry();

@@ -8,7 +8,7 @@
  * whose source can read them again (a stopping file-tail) can all be handed
  * back to it by `abandonReplayable`.
  */
-import { MicroBatcher, type AddOptions, type Batch, type BatcherOptions, type BatchSettler, type Clock, type FlushReason, type RecordGroup, groupOf } from '../../lib/index';
+import { MicroBatcher, type AddOptions, type Batch, type BatcherOptions, type BatchSettler, type BatchShares, type Clock, type FlushReason, type RecordGroup, groupOf } from '../../lib/index';
 
 /** Records kept aside while engaged, as they came. */
 interface Kept<T> {
@@ -32,11 +32,11 @@ export class SwitchedBatcher<T> {
   /** Set while `takeAll` empties the batcher: batches go here, not out. */
   private taking: KeptRecords<T>[] | undefined;
 
-  constructor(options: BatcherOptions, emit: (batch: Batch<T>, settle: BatchSettler) => void | 'deferred', clock?: Clock) {
+  constructor(options: BatcherOptions, emit: (batch: Batch<T>, settle: BatchSettler, shares: BatchShares) => void | 'deferred', clock?: Clock) {
     this.batcher = new MicroBatcher<T>(
       options,
-      (batch, settle) => {
-        if (!this.taking) return emit(batch, settle);
+      (batch, settle, shares) => {
+        if (!this.taking) return emit(batch, settle, shares);
         this.taking.push({ records: batch.records, topic: batch.topic });
       },
       clock,
@@ -51,6 +51,10 @@ export class SwitchedBatcher<T> {
   /** Records waiting: in the open batch, and kept aside while engaged. */
   get pending(): number {
     return this.batcher.pending + this.waitingRecords;
+  }
+
+  get sentRecords(): number {
+    return this.batcher.sentRecords;
   }
 
   get sentBatches(): number {
