@@ -24,7 +24,7 @@ const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
 const should = require('should');
-const { startNodeRed, resolveNodeRedDir, nodeRedInfo, nodeVersion, getFreePort, REPO_ROOT } = require('../support/node-red-process');
+const { startNodeRed, connectComms, resolveNodeRedDir, nodeRedInfo, nodeVersion, getFreePort, REPO_ROOT } = require('../support/node-red-process');
 const { untilEvent } = require('../support/collect');
 
 const MOSQUITTO = process.env.MOSQUITTO_BIN || '/usr/sbin/mosquitto';
@@ -92,7 +92,15 @@ function startMosquitto(dir, port) {
   return {
     ready,
     output,
+    /** Freezes the broker (SIGSTOP): connections stay open, nothing is answered. */
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
+    },
     async stop() {
+      this.resume();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
@@ -262,6 +270,39 @@ describe(`MQTT example with a real mosquitto and Node-RED ${nodeRedInfo(nodeRedD
     console.log(
       `      ${received.length - before} batches since the stop; ${repeated.length} lines arrived more than once ` +
         `(${repeated.reduce((k, n) => k + n - 1, 0)} extra copies), allowed with QoS 1 and acknowledged delivery`,
+    );
+  });
+
+  it('publishes a batch again when the broker stops answering (no PUBACK within the 10 s ack timeout): no line lost', async function () {
+    const logFile = path.join(tmpDir, 'app.log');
+    const before = received.length;
+    const lines = Array.from({ length: 300 }, (_, i) => `unanswered line ${String(i + 1).padStart(5, '0')} user=dave path=/logout status=200`);
+    // A frozen broker keeps its connections open: the mqtt out node stays
+    // "connected", publishes, and never hears back. Only the ack timeout notices.
+    const timedOut = nr.waitForLog(/\[micro-batch:batch\] Batch \S+, attempt \d+, failed: no acknowledgement within 10/, { past: false });
+    // The micro batch's status, as the editor sees it: "retry 2 in 1s", then
+    // "1 in flight" once the batch is published again.
+    const comms = await connectComms(nr.url, { topics: ['status/#'] });
+    broker.pause();
+    try {
+      fs.appendFileSync(logFile, lines.map((l) => `${l}\n`).join(''));
+      await timedOut;
+      await comms.waitFor('status/mq-batch', (st) => /^retry \d+ in/.test(st.text || ''));
+      await comms.waitFor('status/mq-batch', (st) => /in flight$/.test(st.text || ''));
+    } finally {
+      broker.resume();
+      await comms.close();
+    }
+    await until(() => {
+      const got = new Set(allLines());
+      return lines.every((l) => got.has(l));
+    });
+    const counts = new Map();
+    for (const l of allLines().filter((x) => x.startsWith('unanswered line '))) counts.set(l, (counts.get(l) || 0) + 1);
+    const repeated = [...counts.values()].filter((n) => n > 1);
+    console.log(
+      `      ${received.length - before} batches since the freeze; ${repeated.length} of ${lines.length} lines arrived more than once ` +
+        `(the first attempt, answered late, and the one sent again)`,
     );
   });
 });
