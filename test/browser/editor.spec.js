@@ -194,6 +194,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     'file-tail': ['.form-row-file-tail-lines-tip'], // output "line"
     'dir-watch': ['.form-row-dir-watch-maxDepth'], // sub-folders not searched
     'kill-switch': ['.form-row-kill-switch-queueSize'], // mode "discard"
+    'micro-batch': ['.micro-batch-ack-row'], // delivery "next-node"
   };
   /** What GET /flows holds for the fields set. */
   const expectedProperties = (fields) =>

@@ -9,6 +9,7 @@ const { helper, nodeModule, serverPerTest, forgetHandovers } = require('../suppo
 const { collector, nextCall } = require('../support/collect');
 
 const fileTail = nodeModule('file-tail');
+const dirWatch = nodeModule('dir-watch');
 const microBatch = nodeModule('micro-batch');
 const batchAck = nodeModule('batch-ack');
 
@@ -191,5 +192,25 @@ describe('micro-batch ack delivery and batch-ack', function () {
       again.payload.should.eql(['c', 'd']);
       again.batch.ids.should.eql(second.batch.ids);
     });
+  });
+
+  it('dir-watch: one message per line into ack mode gets ids from each line\'s offset, the same after a failure', async function () {
+    const root = path.join(server.dir, 'logs');
+    fs.mkdirSync(root);
+    fs.writeFileSync(path.join(root, 'a.log'), 'one\ntwo\n');
+    await helper.load([dirWatch, microBatch, batchAck], [
+      { id: 'watch', type: 'dir-watch', path: root, pattern: '*.log', startAt: 'beginning', output: 'line', pollInterval: 0.1, wires: [['batch'], []] },
+      { id: 'batch', type: 'micro-batch', interval: 0, maxSize: 2, delivery: 'ack', outputs: 2, wires: [['dest'], []] },
+      { id: 'dest', type: 'helper' },
+      { id: 'answer', type: 'batch-ack', wires: [[]] },
+    ]);
+    const dest = collector(helper.getNode('dest'));
+    const [first] = await dest.until((m) => m.length >= 1);
+    first.payload.should.eql(['one', 'two']);
+    first.batch.ids.should.have.length(2);
+    first.batch.ids[0].should.not.equal(first.batch.ids[1]);
+    helper.getNode('answer').receive({ batch: first.batch, error: 'down' });
+    const [, again] = await dest.until((m) => m.length >= 2);
+    again.batch.ids.should.eql(first.batch.ids);
   });
 });

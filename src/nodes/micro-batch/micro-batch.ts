@@ -300,7 +300,7 @@ export default function register(RED: NodeAPI): void {
       if (acked) return { ...base, ...acked.view() };
       return { ...base, delivery: 'next-node', sent: batcher.sentBatches, inFlight: 0, acked: 0, failed: 0, retries: 0, givenUp: 0, oldestUnackedMs: 0 };
     }
-    void view;
+    runtime.sources.addBatcher(node, def, view);
 
     // A file-tail that stops waits for its lines to leave: send them now.
     // (While the kill switch holds them, they are left to it: it reads them again.)
