@@ -50,6 +50,7 @@ const IDS = {
   'dir-watch': 'de00000000000004',
   'micro-batch': 'de00000000000005',
   'kill-switch': 'de00000000000006',
+  'batch-ack': 'de00000000000007',
 };
 
 function flows(tmpDir) {
@@ -62,6 +63,7 @@ function flows(tmpDir) {
     { id: IDS['micro-batch'], z: IDS.tab, type: 'micro-batch', name: '', interval: 5, maxSize: 10000, maxBytes: 0, keepArrays: false, killSwitch: '', x: 400, y: 80, wires: [[]] },
     { id: IDS['dir-watch'], z: IDS.tab, type: 'dir-watch', name: '', path: missing, pattern: '*.log', exclude: '', recursive: false, maxDepth: 8, ...line, maxOpenFiles: 512, ignoreOlder: 0, killSwitch: '', x: 160, y: 180, wires: [[], []] },
     { id: IDS['kill-switch'], z: IDS.tab, type: 'kill-switch', name: '', killSwitch: IDS.config, controlTopic: 'kill-switch', mode: 'hold', queueSize: 1000, initial: 'released', x: 400, y: 180, wires: [[], []] },
+    { id: IDS['batch-ack'], z: IDS.tab, type: 'batch-ack', name: '', success: 'any', x: 640, y: 80, wires: [[]] },
   ];
 }
 

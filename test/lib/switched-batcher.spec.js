@@ -6,37 +6,7 @@ const should = require('should');
 const fc = require('fast-check');
 const { SwitchedBatcher } = require('../../dist/nodes/shared/switched-batcher');
 
-/** A clock whose time moves only when told. */
-class FakeClock {
-  constructor() {
-    this.t = 1_000_000;
-    this.timers = new Map();
-    this.nextId = 1;
-  }
-  now() {
-    return this.t;
-  }
-  setTimeout(fn, ms) {
-    const id = this.nextId++;
-    this.timers.set(id, { fn, due: this.t + ms });
-    return id;
-  }
-  clearTimeout(id) {
-    this.timers.delete(id);
-  }
-  advance(ms) {
-    const target = this.t + ms;
-    for (;;) {
-      let next;
-      for (const [id, timer] of this.timers) if (timer.due <= target && (!next || timer.due < next[1].due)) next = [id, timer];
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].due;
-      next[1].fn();
-    }
-    this.t = target;
-  }
-}
+const { FakeClock } = require('../support/fake-clock');
 
 function setup(options = {}) {
   const clock = new FakeClock();

@@ -130,7 +130,7 @@ describe('flows saved with 0.1.0', function () {
     const later = Object.fromEntries(fixture.filter((n) => PACK_TYPES.includes(n.type)).map((n) => [n.type, Object.keys(laterSettings(n)).sort()]));
     later.should.eql({
       'file-tail': ['killSwitch', 'pathType'],
-      'micro-batch': ['ackTimeout', 'ackTimeoutType', 'delivery', 'intervalType', 'killSwitch', 'maxBytesType', 'maxInFlight', 'maxInFlightType', 'maxSizeType', 'outputs', 'retries', 'retriesType'],
+      'micro-batch': ['ackTimeout', 'ackTimeoutType', 'delivery', 'intervalType', 'killSwitch', 'maxBytesType', 'maxInFlight', 'maxInFlightType', 'maxSizeType', 'retries', 'retriesType'],
       'dir-watch': ['pathType', 'pseudoFs', 'symlinks', 'warnFiles'],
       'kill-switch': [],
       'kill-switch-config': [],

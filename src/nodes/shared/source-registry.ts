@@ -26,14 +26,22 @@ export interface FileRow extends FileSnapshot {
   linesPerSecond?: number;
 }
 
-export interface SourceRow {
+/** Which node a row is about. */
+export interface NodeIdentity {
   id: string;
   type: string;
   name: string;
   /** The flow (tab) or subflow the node is in. */
   z: string | undefined;
+}
+
+/** A node that obeys a kill switch. */
+interface Switched extends NodeIdentity {
   /** The kill-switch-config node it obeys, if any. */
   killSwitch: string | undefined;
+}
+
+export interface SourceRow extends Switched {
   state: string;
   root?: string;
   lastError?: LastError;
@@ -42,11 +50,7 @@ export interface SourceRow {
   moreFiles: number;
 }
 
-export interface SwitchRow {
-  id: string;
-  type: string;
-  name: string;
-  z: string | undefined;
+export interface SwitchRow extends NodeIdentity {
   state: string;
   since: string | undefined;
   cause: string | undefined;
@@ -56,12 +60,7 @@ export interface SwitchRow {
   user?: string;
 }
 
-export interface BatcherRow extends BatcherView {
-  id: string;
-  type: string;
-  name: string;
-  z: string | undefined;
-  killSwitch: string | undefined;
+export interface BatcherRow extends BatcherView, Switched {
   /** Set when the node's view threw: the counts are then zeros, not the node's. */
   lastError?: LastError;
 }
@@ -74,12 +73,7 @@ export interface Listing {
 }
 
 /** A source summed over all its files, for the metrics endpoint. */
-export interface SourceTotals {
-  id: string;
-  type: string;
-  name: string;
-  z: string | undefined;
-  killSwitch: string | undefined;
+export interface SourceTotals extends Switched {
   state: string;
   files: number;
   /** Lines read since the node started, over all its files past and present; never goes down. */
@@ -96,19 +90,17 @@ export interface Totals {
   batchers: BatcherRow[];
 }
 
-interface Registered {
-  id: string;
-  type: string;
-  name: string;
-  z: string | undefined;
+type Registered = NodeIdentity;
+
+/** The node fields of a row (not the registered entry's own). */
+function switchedNode(entry: Switched): Switched {
+  return { id: entry.id, type: entry.type, name: entry.name, z: entry.z, killSwitch: entry.killSwitch };
 }
-interface RegisteredSource extends Registered {
-  killSwitch: string | undefined;
+interface RegisteredSource extends Switched {
   view: () => SourceView;
   linesRead: LineCounter;
 }
-interface RegisteredBatcher extends Registered {
-  killSwitch: string | undefined;
+interface RegisteredBatcher extends Switched {
   /** The flow's delivery setting: what a broken view's row says. */
   delivery: BatcherView['delivery'];
   view: () => BatcherView;
@@ -208,11 +200,7 @@ export class SourceRegistry {
         return rate === undefined ? file : { ...file, linesPerSecond: rate };
       });
       sourceRows.push({
-        id: source.id,
-        type: source.type,
-        name: source.name,
-        z: source.z,
-        killSwitch: source.killSwitch,
+        ...switchedNode(source),
         state: view.state,
         ...(view.root !== undefined && { root: view.root }),
         ...(view.lastError && { lastError: view.lastError }),
@@ -260,11 +248,7 @@ export class SourceRegistry {
         continue;
       }
       sources.push({
-        id: source.id,
-        type: source.type,
-        name: source.name,
-        z: source.z,
-        killSwitch: source.killSwitch,
+        ...switchedNode(source),
         state: view.state,
         files: view.files.length,
         linesRead: source.linesRead.update(view.files),
@@ -280,7 +264,7 @@ export class SourceRegistry {
 
   private batcherRows(now: number): BatcherRow[] {
     const rows = [...this.batchers.values()].map((entry): BatcherRow => {
-      const node = { id: entry.id, type: entry.type, name: entry.name, z: entry.z, killSwitch: entry.killSwitch };
+      const node = switchedNode(entry);
       try {
         return { ...entry.view(), ...node };
       } catch (err) {
