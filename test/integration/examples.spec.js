@@ -4,7 +4,11 @@
 // for the HTTP one, LOG_INGEST_URL names the receiver of its own row 3 on this
 // Node-RED's port (the example's default assumes port 1880). The lines appended
 // to the followed file must reach the NDJSON file, and the HTTP receiver, exactly
-// once and in order. (The MQTT example has its own spec: mqtt.spec.js.)
+// once and in order. Both deliver with acknowledgement (micro batch delivery
+// "ack" and a batch-ack node): a second Node-RED runs the HTTP example against a
+// receiver of this test that answers 503 for a while, then 200; every line must
+// still arrive. (The MQTT example has its own spec: mqtt.spec.js, and the _bulk
+// one bulk.spec.js.)
 //
 // Which Node-RED and node: env NODE_RED_PATH and NODE_RED_NODE_BIN, as for
 // demo.spec.js. No sleeps: every wait is for a debug message on the editor's
@@ -12,6 +16,7 @@
 // coming and every check runs again at the next one.
 const fs = require('fs');
 const os = require('os');
+const http = require('http');
 const path = require('path');
 const { EventEmitter } = require('events');
 const should = require('should');
@@ -106,6 +111,8 @@ describe(`shipping examples (file, HTTP) in a real Node-RED ${nodeRedInfo(nodeRe
 
     const all = records();
     all.forEach((r) => Object.keys(r).sort().should.eql(['file', 'line']));
+    should(debugOf['bf-given-up']).eql(undefined, 'a batch was given up');
+    (debugOf['bf-debug'] || []).forEach((b) => b.acked.should.be.true('a batch written but not acknowledged'));
     all.filter((r) => r.line.startsWith('ndjson line ')).should.eql(expected.map((line) => ({ file: appLog, line })));
     for (const file of [appLog, workerLog]) {
       const lines = all.filter((r) => r.file === file).map((r) => r.line);
@@ -128,7 +135,80 @@ describe(`shipping examples (file, HTTP) in a real Node-RED ${nodeRedInfo(nodeRe
     lines.filter((l) => l.startsWith('http line ')).should.eql(expected);
     shouldBeARunOf(lines, fileLines(appLog), 'app.log over HTTP');
     (debugOf['bh-answer'] || []).length.should.be.above(0);
-    should(debugOf['bh-refused']).eql(undefined, 'a batch was refused');
+    should(debugOf['bh-given-up']).eql(undefined, 'a batch was given up');
     nr.logs.filter((l) => /\[(error|warn)\] \[/.test(l)).should.eql([], 'errors or warnings of the nodes in the Node-RED log');
+  });
+});
+
+/**
+ * An HTTP receiver for the HTTP example's batches (JSON arrays of lines): it
+ * answers 503 while `refusing` is true, then 200, and emits 'request' after each.
+ */
+async function startReceiver() {
+  const receiver = new EventEmitter();
+  receiver.refusing = true;
+  /** Bodies answered 503, and bodies answered 200, in arrival order. */
+  receiver.refused = [];
+  receiver.accepted = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const lines = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (receiver.refusing) {
+        receiver.refused.push(lines);
+        res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' });
+        res.end('collector unavailable');
+      } else {
+        receiver.accepted.push(lines);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ received: lines.length }));
+      }
+      receiver.emit('request');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${server.address().port}/logs`;
+  receiver.close = () => new Promise((resolve) => server.close(resolve));
+  return receiver;
+}
+
+describe(`"ship batches over HTTP" against a collector that answers 503 for a while, in a real Node-RED ${nodeRedInfo(nodeRedDir).version} on Node ${nodeVersion(process.env.NODE_RED_NODE_BIN)} (integration)`, function () {
+  this.timeout(120_000); // safety net only
+
+  let tmpDir;
+  let receiver;
+  let nr;
+
+  before(async function () {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-ingest-examples-503-'));
+    receiver = await startReceiver();
+    nr = await startNodeRed({ flows: example('Micro batch - ship batches over HTTP', tmpDir), nodeRedDir, env: { LOG_INGEST_URL: receiver.url } });
+  });
+
+  after(async function () {
+    if (nr) await nr.stop();
+    if (receiver) await receiver.close();
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  });
+
+  const until = (predicate) => untilEvent(receiver, 'request', predicate);
+
+  it('posts a refused batch again until it is accepted: every line arrives, once and in order', async function () {
+    const appLog = path.join(tmpDir, 'app.log');
+    await until(() => receiver.refused.length >= 1);
+    const expected = Array.from({ length: LINES }, (_, i) => `outage line ${String(i + 1).padStart(5, '0')} user=alice path=/login status=200`);
+    appendInChunks(appLog, expected);
+    // Three answers 503 in a row: the first batch was posted again, and again.
+    await until(() => receiver.refused.length >= 3);
+    receiver.refusing = false;
+    await until(() => receiver.accepted.flat().includes(expected[LINES - 1]));
+
+    const lines = receiver.accepted.flat();
+    lines.filter((l) => l.startsWith('outage line ')).should.eql(expected, 'the appended lines, as accepted');
+    receiver.refused[0].filter((l) => !lines.includes(l)).should.eql([], 'lines of the refused batch never accepted');
+    receiver.refused[1].should.eql(receiver.refused[0], 'the retry was not the same batch');
+    shouldBeARunOf(lines, fileLines(appLog), 'app.log over HTTP, after the 503s');
+    new Set(lines).size.should.equal(lines.length, 'a line accepted twice');
   });
 });
