@@ -211,6 +211,7 @@ export class AckWindow<B> {
       this.unacked--;
       entry.state = 'confirming';
       entry.timer = this.clock.setTimeout(() => this.finish(entry, 'delivered'), timerDelay(this.options.confirmMs ?? DEFAULT_CONFIRM_MS));
+      this.retryWaitingNow();
       this.pump();
       this.events.changed();
       return 'acked';
@@ -315,6 +316,19 @@ export class AckWindow<B> {
       if (!this.held) this.resend(entry);
     }, timerDelay(delay));
     this.events.changed();
+  }
+
+  /**
+   * The destination answered with a success: it is back, so batches waiting
+   * out a backoff go now rather than up to a minute later.
+   */
+  private retryWaitingNow(): void {
+    if (this.held) return;
+    for (const entry of this.entries.values()) {
+      if (entry.state !== 'waiting' || entry.timer === undefined) continue;
+      this.clearTimer(entry);
+      this.resend(entry);
+    }
   }
 
   private resend(entry: Entry<B>): void {

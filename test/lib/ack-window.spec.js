@@ -63,6 +63,18 @@ describe('AckWindow', function () {
     w.window.counts.should.match({ failed: 9, retries: 9, inFlight: 1 });
   });
 
+  it('sends the batches waiting out a backoff at once when another is acknowledged (the destination is back)', function () {
+    const w = setup({ ackTimeoutMs: 1e9 });
+    const a = w.submit('a');
+    const b = w.submit('b');
+    w.window.answer(a, false, 'down', 1);
+    w.window.answer(b, false, 'down', 1);
+    w.clock.advance(10_000); // both sent again
+    w.window.answer(a, false, 'down', 2);
+    w.window.answer(b, true, '', 2);
+    w.sent.map((s) => `${s.batch}#${s.attempt}`).should.eql(['a#1', 'b#1', 'a#2', 'b#2', 'a#3']);
+  });
+
   it('counts a batch unanswered within ackTimeout as failed', function () {
     const w = setup({ ackTimeoutMs: 500 });
     w.submit('b1');
