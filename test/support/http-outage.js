@@ -109,13 +109,14 @@ class OutageReceiver extends EventEmitter {
   }
 
   /**
-   * Runs `steps` ([{phase, ms}], the last one's ms may be omitted) one after
-   * the other, each for its duration; resolves once the last phase is set.
+   * Runs `steps` ([{phase, ms}]) one after the other, each for its `ms`;
+   * resolves once the last step's time is up, or once it is set if it has no
+   * `ms` (e.g. a closing {phase: '200'}).
    */
   async script(steps) {
-    for (let i = 0; i < steps.length; i++) {
-      await this.setPhase(steps[i].phase);
-      if (i < steps.length - 1) await new Promise((resolve) => setTimeout(resolve, steps[i].ms));
+    for (const step of steps) {
+      await this.setPhase(step.phase);
+      if (step.ms > 0) await new Promise((resolve) => setTimeout(resolve, step.ms));
     }
   }
 
