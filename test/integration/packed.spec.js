@@ -346,7 +346,9 @@ function packChecks(ctx) {
       { id: tab, type: 'tab', label: 'packed' },
       { id: 'packed-switch', type: 'kill-switch-config', name: 'stop', initial: 'released' },
       { id: 'packed-file', type: 'file-tail', z: tab, name: 'app.log', path: appLog, pathType: 'str', startAt: 'beginning', output: 'lines', killSwitch: 'packed-switch', x: 120, y: 60, wires: [['packed-batch-file']] },
-      { id: 'packed-batch-file', type: 'micro-batch', z: tab, name: '', interval: 0.2, maxSize: 100, maxBytes: 0, keepArrays: false, killSwitch: 'packed-switch', x: 320, y: 60, wires: [['packed-debug-file']] },
+      // In ack delivery: each batch is acknowledged by the batch-ack it also goes to.
+      { id: 'packed-batch-file', type: 'micro-batch', z: tab, name: '', interval: 0.2, maxSize: 100, maxBytes: 0, keepArrays: false, killSwitch: 'packed-switch', delivery: 'ack', outputs: 2, x: 320, y: 60, wires: [['packed-debug-file', 'packed-ack'], []] },
+      { id: 'packed-ack', type: 'batch-ack', z: tab, name: '', success: 'any', x: 520, y: 20, wires: [[]] },
       { id: 'packed-debug-file', type: 'debug', z: tab, name: 'file', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', x: 520, y: 60, wires: [] },
       { id: 'packed-dir', type: 'dir-watch', z: tab, name: 'watched', path: watched, pathType: 'str', pattern: '*.log', startAt: 'beginning', output: 'lines', x: 120, y: 120, wires: [['packed-batch-dir'], []] },
       { id: 'packed-batch-dir', type: 'micro-batch', z: tab, name: '', interval: 0.2, maxSize: 100, maxBytes: 0, keepArrays: false, x: 320, y: 120, wires: [['packed-debug-dir']] },
