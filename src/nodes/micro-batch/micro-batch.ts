@@ -291,7 +291,7 @@ export default function register(RED: NodeAPI): void {
       const count = left.reduce((n, kept) => n + kept.records.length, 0);
       if (count === 0) return;
       if (!removed) handover.put(node.id, left);
-      else node.warn(RED._('micro-batch.warnings.droppedOnRemove', { count }));
+      else node.warn(RED._('micro-batch.warnings.droppedUnacked', { count }));
     }
 
     /** What the sidebar and the metrics endpoint show. */
