@@ -30,7 +30,7 @@ export interface AckWindowOptions {
 
 export const DEFAULT_INITIAL_BACKOFF_MS = 1_000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
-export const DEFAULT_CONFIRM_MS = 200;
+export const DEFAULT_CONFIRM_MS = 50;
 /** Settled ids remembered, so that a second answer for one is not taken for a stranger's. */
 const REMEMBERED_SETTLED = 1024;
 
@@ -50,6 +50,11 @@ export interface AckWindowEvents<B> {
   send(attempt: Attempt<B>): void;
   /** The batch failed its last allowed attempt: it leaves on the "given up" output. */
   giveUp(attempt: Attempt<B>, reason: string): void;
+  /**
+   * The batch was acknowledged; it settles once the acknowledgement is final
+   * (after confirmMs), and is sent again if a failure comes meanwhile.
+   */
+  acked?(batch: B): void;
   /** An attempt failed (an answer or a timeout); a retry or the give-up follows. */
   failed?(attempt: Attempt<B>, reason: string): void;
   /** Something shown in the status changed. */
@@ -211,6 +216,7 @@ export class AckWindow<B> {
       this.unacked--;
       entry.state = 'confirming';
       entry.timer = this.clock.setTimeout(() => this.finish(entry, 'delivered'), timerDelay(this.options.confirmMs ?? DEFAULT_CONFIRM_MS));
+      if (!entry.settled) this.events.acked?.(entry.batch);
       this.retryWaitingNow();
       this.pump();
       this.events.changed();

@@ -22,6 +22,10 @@ interface Entry {
   acksLeft: number;
   /** Will not be acknowledged: its lines are to be read again after a restart. */
   abandoned: boolean;
+  /** Releases still to come before its lines stop counting against the credit (see release). */
+  releasesLeft: number;
+  /** Its lines count against the credit. */
+  creditHeld: boolean;
 }
 
 export type CommitListener = (fileKey: string, offset: number) => void;
@@ -62,6 +66,8 @@ export class DeliveryTracker {
   /** Per file, tickets in the order they were issued. */
   private readonly queues = new Map<string, Entry[]>();
   private outstandingLines = 0;
+  /** Lines counting against the credit: outstanding, less those released (see release). */
+  private creditLines = 0;
   private waiters: { limit: number; resolve: () => void; credit: boolean }[] = [];
   private closed = false;
   /** Set while this tracker's lines count in a shared pool (until close). */
@@ -83,7 +89,7 @@ export class DeliveryTracker {
 
   /** What the credit is measured against: the shared pool's lines, or this tracker's. */
   get creditInUse(): number {
-    return this.pool ? this.pool.outstanding : this.outstandingLines;
+    return this.pool ? this.pool.outstanding : this.creditLines;
   }
 
   /**
@@ -99,13 +105,15 @@ export class DeliveryTracker {
         return { source: this.source, seq };
       }
     }
-    const entry: Entry = { seq, fileKey, end, lines, acksLeft: Math.max(0, acks), abandoned: false };
+    const entry: Entry = { seq, fileKey, end, lines, acksLeft: Math.max(0, acks), abandoned: false, releasesLeft: Math.max(0, acks), creditHeld: false };
     let queue = this.queues.get(fileKey);
     if (!queue) this.queues.set(fileKey, (queue = []));
     queue.push(entry);
     if (entry.acksLeft > 0) {
       this.bySeq.set(seq, entry);
       this.outstandingLines += lines;
+      this.creditLines += lines;
+      entry.creditHeld = true;
       this.pool?.take(lines);
     } else {
       this.advance(queue);
@@ -124,8 +132,30 @@ export class DeliveryTracker {
     this.outstandingLines -= entry.lines;
     const queue = this.queues.get(entry.fileKey);
     if (queue) this.advance(queue);
-    this.pool?.give(entry.lines);
+    this.freeCredit(entry);
     this.wakeWaiters();
+  }
+
+  /**
+   * `acks` of a ticket's acknowledgements are sure to come, though not yet
+   * final (an acknowledged batch that may still fail, see AckWindow's
+   * confirmMs): once all are, its lines stop counting against the credit,
+   * so reading goes on; they are committed only when settled.
+   */
+  release(seq: number, acks = 1): void {
+    const entry = this.bySeq.get(seq);
+    if (!entry || !entry.creditHeld) return;
+    entry.releasesLeft -= acks;
+    if (entry.releasesLeft > 0) return;
+    this.freeCredit(entry);
+    this.wakeWaiters();
+  }
+
+  private freeCredit(entry: Entry): void {
+    if (!entry.creditHeld) return;
+    entry.creditHeld = false;
+    this.creditLines -= entry.lines;
+    this.pool?.give(entry.lines);
   }
 
   /**
@@ -138,7 +168,7 @@ export class DeliveryTracker {
     this.bySeq.delete(seq);
     entry.abandoned = true;
     this.outstandingLines -= entry.lines;
-    this.pool?.give(entry.lines);
+    this.freeCredit(entry);
     this.wakeWaiters();
   }
 
@@ -171,7 +201,7 @@ export class DeliveryTracker {
     this.stopListening = undefined;
     const pool = this.pool;
     this.pool = undefined;
-    pool?.give(this.outstandingLines);
+    pool?.give(this.creditLines);
   }
 
   private advance(queue: Entry[]): void {
@@ -223,6 +253,11 @@ export class DeliveryLedger {
 
   abandon(ticket: Ticket): void {
     this.trackers.get(ticket.source)?.abandon(ticket.seq);
+  }
+
+  /** See DeliveryTracker.release. */
+  release(ticket: Ticket, acks = 1): void {
+    this.trackers.get(ticket.source)?.release(ticket.seq, acks);
   }
 
   /** Asks every batcher to send what it holds now (a source is stopping). */

@@ -19,7 +19,7 @@ export { CheckpointStore, type CheckpointProblem } from './checkpoint-store';
 export { PositionBook } from './position-book';
 export { type FileSnapshot, type LastError, lastErrorAt } from './file-snapshot';
 
-export { sourceName, sourceNodeId, readTicket, settleTicket, TICKET_PROPERTY, type Ticket, type TicketOutcome } from './ingest-ticket';
+export { sourceName, sourceNodeId, readTicket, settleTicket, releaseTicket, TICKET_PROPERTY, type Ticket, type TicketOutcome } from './ingest-ticket';
 export { DeliveryLedger } from './delivery-ledger';
 export {
   MicroBatcher,
@@ -40,7 +40,7 @@ export {
 
 export { AckWindow, AckRouter, BatchIds, type AckWindowOptions, type AnswerResult, type Attempt, type WindowSettle } from './ack-window';
 export { judge, type SuccessRule, type Verdict } from './ack-verdict';
-export { RecordStarts, batchRecordIds, recordStartsOf } from './record-ids';
+export { RecordStarts, batchRecordIds, batchRecordStarts, recordIdsOf, recordStartsOf, type BatchStarts } from './record-ids';
 export { KillSwitch, KillSwitchRegistry, type SwitchChange, type SwitchState } from './kill-switch-state';
 export { PathPolicy, readAllowedPaths } from './path-policy';
 export { MAX_TIMER_MS, clampDelay } from './durations';

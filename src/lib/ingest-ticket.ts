@@ -59,3 +59,12 @@ export function settleTicket(ledger: DeliveryLedger, ticket: Ticket, outcome: Ti
   if (outcome === 'abandoned') ledger.abandon(ticket);
   else ledger.settle(ticket, messages);
 }
+
+/**
+ * A batcher's word that `messages` ticketed messages were acknowledged but
+ * are not settled yet: their lines stop counting against the source's
+ * credit (see DeliveryTracker.release).
+ */
+export function releaseTicket(ledger: DeliveryLedger, ticket: Ticket, messages = 1): void {
+  ledger.release(ticket, messages);
+}

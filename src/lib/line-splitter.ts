@@ -203,7 +203,7 @@ export class LineSplitter {
    * returns `lines` with the new lines added (or the new lines alone).
    */
   private splitRegion(region: Buffer, regionStart: number, lines: string[], lineEnds: number[] | undefined): string[] {
-    if (lineEnds === undefined && region.length > DECODE_PIECE_BYTES && !this.selfOverlapping) {
+    if (region.length > DECODE_PIECE_BYTES && !this.selfOverlapping) {
       // V8 puts strings over 128 KiB in its large-object space: decoding a
       // 256 KiB region at once is several times slower than in 64 KiB pieces.
       let from = 0;
@@ -222,11 +222,12 @@ export class LineSplitter {
   }
 
   private splitRegionWhole(region: Buffer, regionStart: number, lines: string[], lineEnds: number[] | undefined): string[] {
-    if (lineEnds === undefined && region.length <= this.maxLineBytes) {
+    if (region.length <= this.maxLineBytes) {
       const text = region.toString(this.encoding);
       const parts = text.split(this.delimiter);
       parts.pop(); // the empty string after the final delimiter
-      if (!startsWithNul(parts)) {
+      // Line ends, when wanted, from the delimiters' positions in the bytes: no buffer or string per line.
+      if (!startsWithNul(parts) && (lineEnds === undefined || this.pushLineEnds(region, regionStart, parts.length, lineEnds))) {
         if (this.stripCr) stripCarriageReturns(parts);
         if (lines.length === 0) return parts;
         for (let i = 0; i < parts.length; i++) lines.push(parts[i]);
@@ -242,6 +243,26 @@ export class LineSplitter {
       from = at + d;
     }
     return lines;
+  }
+
+  /**
+   * Adds the ends of the `count` lines of `region` (bytes that end with a
+   * delimiter) to `lineEnds`; false, and nothing added, when its delimiters
+   * do not make exactly `count` lines (the careful path decides then).
+   */
+  private pushLineEnds(region: Buffer, regionStart: number, count: number, lineEnds: number[]): boolean {
+    const d = this.delimiterBytes.length;
+    const mark = lineEnds.length;
+    let from = 0;
+    for (let i = 0; i < count; i++) {
+      const at = this.findDelimiter(region, regionStart, from);
+      if (at < 0) break;
+      lineEnds.push(regionStart + at + d);
+      from = at + d;
+    }
+    if (lineEnds.length - mark === count && from === region.length) return true;
+    lineEnds.length = mark;
+    return false;
   }
 
   /** Completes the line in progress with its last bytes; `end` is past its delimiter. */

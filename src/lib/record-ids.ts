@@ -46,23 +46,60 @@ export class RecordStarts {
 }
 
 /**
+ * Where a batch's records start, group by group: taken when the batch is
+ * cut (the starts of a message are handed out in order), turned into ids
+ * only when they are read (see recordIdsOf).
+ */
+export interface BatchStarts {
+  readonly fileKeys: string[];
+  readonly starts: (readonly number[])[];
+  /** Index into starts[s] of group s's first record. */
+  readonly from: number[];
+  readonly counts: readonly number[];
+}
+
+/**
+ * Takes the starts of a batch's records, laid out by message as `groups`
+ * and `counts` say: no work per record. Undefined unless every record came
+ * from a file.
+ */
+export function batchRecordStarts(groups: readonly { readonly origin?: RecordStarts }[], counts: readonly number[]): BatchStarts | undefined {
+  for (const group of groups) if (group.origin === undefined) return undefined;
+  const fileKeys: string[] = new Array(groups.length);
+  const starts: (readonly number[])[] = new Array(groups.length);
+  const from: number[] = new Array(groups.length);
+  let complete = true;
+  for (let s = 0; s < groups.length; s++) {
+    const origin = groups[s].origin!;
+    fileKeys[s] = origin.fileKey;
+    starts[s] = origin.starts;
+    from[s] = origin.given;
+    origin.given += counts[s];
+    if (origin.given > origin.starts.length) complete = false;
+  }
+  return complete ? { fileKeys, starts, from, counts } : undefined;
+}
+
+/** The ids of `records`, cut as `at` says (see batchRecordStarts). */
+export function recordIdsOf(records: readonly unknown[], at: BatchStarts): string[] {
+  const ids: string[] = new Array(records.length);
+  let r = 0;
+  for (let s = 0; s < at.fileKeys.length; s++) {
+    const fileKey = at.fileKeys[s];
+    const starts = at.starts[s];
+    const end = at.from[s] + at.counts[s];
+    for (let k = at.from[s]; k < end; k++, r++) ids[r] = recordId(fileKey, starts[k], records[r]);
+  }
+  return ids;
+}
+
+/**
  * The ids of a batch's records, laid out by message as `groups` and
  * `counts` say; undefined unless every record came from a file.
  */
 export function batchRecordIds(records: readonly unknown[], groups: readonly { readonly origin?: RecordStarts }[], counts: readonly number[]): string[] | undefined {
-  for (const group of groups) if (group.origin === undefined) return undefined;
-  const ids: string[] = new Array(records.length);
-  let at = 0;
-  for (let s = 0; s < groups.length; s++) {
-    const origin = groups[s].origin!;
-    for (let k = 0; k < counts[s]; k++) {
-      const start = origin.starts[origin.given++];
-      if (start === undefined) return undefined;
-      ids[at] = recordId(origin.fileKey, start, records[at]);
-      at++;
-    }
-  }
-  return ids;
+  const at = batchRecordStarts(groups, counts);
+  return at && recordIdsOf(records, at);
 }
 
 /**

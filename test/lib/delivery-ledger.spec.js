@@ -133,6 +133,49 @@ describe('DeliveryTracker', function () {
     drained.done.should.be.true();
   });
 
+  it('release frees a ticket\'s credit once every acknowledgement it waits for is released, and commits nothing', async function () {
+    const { t, commits } = tracker();
+    const a = t.issue('f', 100, 10, 2);
+    const b = t.issue('f', 200, 5, 1);
+    t.creditInUse.should.equal(15);
+    const below = watch(t.whenBelow(5));
+    const drained = watch(t.whenDrained());
+    t.release(a.seq);
+    t.creditInUse.should.equal(15); // one of its two acknowledgements only
+    t.release(a.seq);
+    t.creditInUse.should.equal(5);
+    t.release(a.seq); // once only
+    t.creditInUse.should.equal(5);
+    await settleMicrotasks();
+    below.done.should.be.true();
+    commits.should.deepEqual([]);
+    t.outstanding.should.equal(15);
+    t.settle(a.seq, 2);
+    commits.should.deepEqual([['f', 100]]);
+    t.creditInUse.should.equal(5); // not freed twice
+    t.settle(b.seq);
+    t.creditInUse.should.equal(0);
+    await settleMicrotasks();
+    drained.done.should.be.true();
+  });
+
+  it('a released ticket that is abandoned frees nothing twice; a shared pool gets its lines back once', function () {
+    const pool = new CreditPool();
+    const t = new DeliveryTracker('s', () => undefined, pool);
+    const a = t.issue('f', 100, 10, 1);
+    const b = t.issue('f', 200, 4, 1);
+    pool.outstanding.should.equal(14);
+    t.release(a.seq);
+    pool.outstanding.should.equal(4);
+    t.abandon(a.seq);
+    pool.outstanding.should.equal(4);
+    t.close();
+    pool.outstanding.should.equal(0);
+    t.release(b.seq);
+    t.settle(b.seq);
+    pool.outstanding.should.equal(0);
+  });
+
   it('close() ends credit waits at once, but not drain waits', async function () {
     const { t } = tracker();
     const a = t.issue('f', 10, 10, 1);

@@ -1,7 +1,7 @@
 'use strict';
 const should = require('should');
 const fc = require('fast-check');
-const { recordId, fileKeyOf, batchRecordIds, recordStartsOf, RecordStarts } = require('../../dist/lib/record-ids');
+const { recordId, fileKeyOf, batchRecordIds, batchRecordStarts, recordIdsOf, recordStartsOf, RecordStarts } = require('../../dist/lib/record-ids');
 const { judge } = require('../../dist/lib/ack-verdict');
 
 describe('record ids', function () {
@@ -24,6 +24,17 @@ describe('record ids', function () {
     const second = batchRecordIds(['c', 'd'], [{ origin: a }, { origin: b }], [1, 1]);
     first.should.eql([recordId('1.2', 0, 'a'), recordId('1.2', 2, 'b')]);
     second.should.eql([recordId('1.2', 4, 'c'), recordId('1.2', 6, 'd')]);
+  });
+
+  it('taken as starts when a batch is cut and made later are the ids batchRecordIds makes', function () {
+    const a = recordStartsOf({ dev: 1, inode: 2, offset: 0, lineOffsets: [0, 2, 4] }, 3);
+    const b = recordStartsOf({ dev: 1, inode: 2, offset: 6 }, 1);
+    const first = batchRecordStarts([{ origin: a }], [2]);
+    const second = batchRecordStarts([{ origin: a }, { origin: b }], [1, 1]);
+    recordIdsOf(['c', 'd'], second).should.eql([recordId('1.2', 4, 'c'), recordId('1.2', 6, 'd')]);
+    recordIdsOf(['a', 'b'], first).should.eql([recordId('1.2', 0, 'a'), recordId('1.2', 2, 'b')]);
+    should(batchRecordStarts([{ origin: new RecordStarts('k', [0]) }], [2])).be.undefined();
+    should(batchRecordStarts([{}], [1])).be.undefined();
   });
 
   it('are left out unless every record came from a file, and msg.file is checked, not trusted', function () {

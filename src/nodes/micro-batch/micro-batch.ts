@@ -8,7 +8,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeStatus, DoneFn } from '../shared/red';
 import { SettingsReader, checkNumber, compactCount, numberOr, readTyped, type NumberRule } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { BatchIds, readTicket, recordStartsOf, settleTicket, sourceNodeId, type Batch, type BatchSettler, type BatchShares, type RecordStarts, type SettleOutcome, type Ticket } from '../../lib/index';
+import { BatchIds, readTicket, recordStartsOf, releaseTicket, settleTicket, sourceNodeId, type Batch, type BatchSettler, type BatchShares, type RecordStarts, type SettleOutcome, type Ticket } from '../../lib/index';
 import { AckedSender, type OriginGroup } from '../shared/acked-sender';
 import type { BatcherView } from '../shared/batcher-view';
 import { followKillSwitch } from '../shared/switch-control';
@@ -41,6 +41,8 @@ type NumberSetting = 'interval' | 'maxSize' | 'maxBytes' | 'ackTimeout' | 'maxIn
 /** What the messages of one node share, for their receipts. */
 interface ReceiptDesk {
   settle(ticket: Ticket, outcome: SettleOutcome, messages: number): void;
+  /** Ack mode: the messages' batch was acknowledged (see DeliveryTracker.release). */
+  release(ticket: Ticket, messages: number): void;
   replayable(source: string): boolean;
 }
 
@@ -54,6 +56,10 @@ interface ReceiptDesk {
 class MessageReceipt implements OriginGroup {
   remaining = 1;
   abandoned = false;
+  /** Records in the group when it holds an array (a run has one per message). */
+  records = 0;
+  /** Ack mode: its records in acknowledged batches so far. */
+  private ackedRecords = 0;
   private dones: DoneFn[];
 
   constructor(
@@ -84,6 +90,13 @@ class MessageReceipt implements OriginGroup {
     if (starts === undefined || starts.fileKey !== this.origin.fileKey) return false;
     this.origin.starts.push(starts.starts[0]);
     return true;
+  }
+
+  /** Ack mode: once every record is in an acknowledged batch, the ticket's lines free their credit. */
+  acked(count: number): void {
+    if (this.ticket === undefined || this.dones.length === 0) return;
+    this.ackedRecords += count;
+    if (this.ackedRecords === (this.records || this.dones.length)) this.desk.release(this.ticket, this.dones.length);
   }
 
   onSettled(outcome: SettleOutcome): void {
@@ -219,6 +232,7 @@ export default function register(RED: NodeAPI): void {
 
     const desk: ReceiptDesk = {
       settle: (ticket, outcome, messages) => settleTicket(ledger, ticket, outcome === 'abandoned' ? 'abandoned' : 'delivered', messages),
+      release: (ticket, messages) => releaseTicket(ledger, ticket, messages),
       replayable: (source) => source === stoppingSource || stops.isStopping(sourceNodeId(source)),
     };
 
@@ -244,7 +258,7 @@ export default function register(RED: NodeAPI): void {
       const payload = msg.payload;
       if (Array.isArray(payload) && !keepArrays) {
         const receipt = new MessageReceipt(desk, done, ticket, acked && recordStartsOf(file, payload.length));
-        receipt.remaining = payload.length;
+        receipt.remaining = receipt.records = payload.length;
         batcher.addGroup(payload as unknown[], receipt, topic, knownBytes);
       } else {
         const starts = acked && recordStartsOf(file, 1);

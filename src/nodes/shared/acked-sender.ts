@@ -6,7 +6,7 @@
  */
 import type { NodeAPI, Node, NodeMessage, NodeStatus } from './red';
 import type { BatcherView } from './batcher-view';
-import { AckWindow, systemClock, batchRecordIds, handBackReplayable, settleBatchShares, type AckRouter, type Attempt, type Batch, type BatchShares, type RecordGroup, type RecordStarts } from '../../lib/index';
+import { AckWindow, systemClock, batchRecordStarts, recordIdsOf, handBackReplayable, settleBatchShares, type AckRouter, type Attempt, type Batch, type BatchShares, type BatchStarts, type RecordGroup, type RecordStarts } from '../../lib/index';
 
 export interface AckSettings {
   ackTimeoutMs: number;
@@ -17,6 +17,8 @@ export interface AckSettings {
 /** A group of records that may know where they start in their file, and whether a source ticketed them. */
 export interface OriginGroup extends RecordGroup {
   readonly origin?: RecordStarts;
+  /** `count` of its records are in a batch that was acknowledged (not yet final). */
+  acked?(count: number): void;
   /** True when a file source sent the records (it reads them again after a restart). */
   readonly fromSource?: boolean;
 }
@@ -27,6 +29,8 @@ interface Outgoing {
   readonly layout: BatchShares;
   /** The groups not yet settled (a stopping source takes its own back early). */
   shares: BatchShares;
+  /** Where its records start, when all came from files: their ids, made when first read. */
+  starts: BatchStarts | undefined;
   ids: string[] | undefined;
 }
 
@@ -53,6 +57,11 @@ export class AckedSender {
       settings,
       {
         send: (attempt) => node.send(this.message(attempt)),
+        // Acknowledged, not final yet: the sources may read on (their lines commit once it is).
+        acked: (outgoing) => {
+          const { groups, counts } = outgoing.shares;
+          for (let s = 0; s < groups.length; s++) (groups[s] as OriginGroup).acked?.(counts[s]);
+        },
         giveUp: (attempt, reason) => {
           const msg = this.message(attempt);
           (msg.batch as Record<string, unknown>).givenUp = true;
@@ -80,8 +89,8 @@ export class AckedSender {
 
   /** A batch the batcher cut: into the window, with an id per record when all came from files. */
   submit(batch: Batch<unknown>, shares: BatchShares): void {
-    const ids = batchRecordIds(batch.records, shares.groups as OriginGroup[], shares.counts);
-    const outgoing: Outgoing = { batch, layout: shares, shares, ids };
+    const starts = batchRecordStarts(shares.groups as OriginGroup[], shares.counts);
+    const outgoing: Outgoing = { batch, layout: shares, shares, starts, ids: undefined };
     this.window.submit(outgoing, (how) => settleBatchShares(outgoing.shares, how === 'delivered' ? 'sent' : how));
   }
 
@@ -148,13 +157,34 @@ export class AckedSender {
   }
 
   private message({ id, attempt, batch: outgoing }: Attempt<Outgoing>): NodeMessage {
-    const { batch, ids } = outgoing;
+    const { batch } = outgoing;
     // A copy per attempt: a node after this one may change the array it got.
-    const msg: NodeMessage = {
-      payload: batch.records.slice(),
-      batch: { id, attempt, count: batch.count, bytes: batch.bytes, reason: batch.reason, start: batch.start, end: batch.end, seq: batch.seq, ...(ids && { ids: ids.slice() }) },
-    };
+    const info: Record<string, unknown> = { id, attempt, count: batch.count, bytes: batch.bytes, reason: batch.reason, start: batch.start, end: batch.end, seq: batch.seq };
+    if (outgoing.starts !== undefined) defineIds(info, outgoing);
+    const msg: NodeMessage = { payload: batch.records.slice(), batch: info };
     if (batch.topic !== undefined) msg.topic = batch.topic;
     return msg;
   }
+}
+
+/**
+ * msg.batch.ids, made when something first reads it (a destination that
+ * stores by id), from the batch's own records: a flow that never reads them
+ * pays nothing per record. Made once per batch (a retry reuses them), and a
+ * copy per message, as the payload.
+ */
+function defineIds(info: Record<string, unknown>, outgoing: Outgoing): void {
+  Object.defineProperty(info, 'ids', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      outgoing.ids ??= recordIdsOf(outgoing.batch.records, outgoing.starts!);
+      const ids = outgoing.ids.slice();
+      Object.defineProperty(info, 'ids', { configurable: true, enumerable: true, writable: true, value: ids });
+      return ids;
+    },
+    set(value: unknown) {
+      Object.defineProperty(info, 'ids', { configurable: true, enumerable: true, writable: true, value });
+    },
+  });
 }
