@@ -30,7 +30,8 @@
 //   BENCH_PACK_DIR=<dir>      measure another build of the pack (a folder with package.json and dist/)
 //   BENCH_COMPARE_DIR=<dir>   also run the throughput scenario's pack pipelines on this other build
 //                             (e.g. a checkout with an engine change), as extra rows of the same run
-//   BENCH_WRITE_DOC=0         do not touch docs/BENCHMARKS.md
+//   BENCH_WRITE_DOC=0         do not touch docs/BENCHMARKS.md (a run of some scenarios only rewrites
+//                             their sections and target rows; the others' stay as recorded)
 //   BENCH_VERBOSE=1           echo the Node-RED logs
 //   BENCH_JSON=<file>         also write every measurement (each run) as JSON
 const fs = require('fs');
@@ -94,7 +95,8 @@ async function main() {
   const table = renderTable(results);
   process.stdout.write(`\n${table}\n`);
   if (settings.writeDoc) {
-    const file = writeDoc(path.join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), renderMarkdown(results));
+    // A run of some scenarios only keeps the others' recorded sections (see report.js carryOver).
+    const file = writeDoc(path.join(REPO_ROOT, 'docs', 'BENCHMARKS.md'), (previous) => renderMarkdown(results, previous));
     log(`\nwritten to ${path.relative(process.cwd(), file) || file}`);
   }
   if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));

@@ -148,10 +148,17 @@ function packFlow({ file, output, startAt = 'end', batchSize, timeoutS, probe = 
   const t = tab(`bench: file-tail (${output}) -> micro-batch`);
   const m = measuringNodes(t.id);
   const batchId = id();
-  const tail = {
+  const tail = fileTailNode(t.id, { file, output, startAt }, probe ? [batchId, m.probeId] : [batchId]);
+  const batch = { id: batchId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[m.sinkId]] };
+  return [t, tail, batch, ...m.nodes];
+}
+
+/** This pack's file-tail node, the same in every file-tail pipeline, wired to `wires` (its one output). */
+function fileTailNode(z, { file, output, startAt }, wires) {
+  return {
     id: id(),
     type: 'file-tail',
-    z: t.id,
+    z,
     name: '',
     path: file,
     startAt,
@@ -164,10 +171,49 @@ function packFlow({ file, output, startAt = 'end', batchSize, timeoutS, probe = 
     longLines: 'cut',
     x: 120,
     y: 100,
-    wires: [probe ? [batchId, m.probeId] : [batchId]],
+    wires: [wires],
   };
-  const batch = { id: batchId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[m.sinkId]] };
-  return [t, tail, batch, ...m.nodes];
+}
+
+/**
+ * This pack with acknowledged delivery: file-tail -> micro-batch (delivery
+ * "ack", two outputs: batches and given up) -> batch-ack (success "any") ->
+ * sink. A batch counts as delivered only once batch-ack has answered for it,
+ * so the sink sees what was acknowledged; the micro-batch keeps its default
+ * window (4 batches in flight, 30 s ack timeout, retry for ever). With a
+ * micro-batch in ack mode wired after it, file-tail also says where each line
+ * starts (msg.file.lineOffsets) and micro-batch gives each line a stable id
+ * (msg.batch.ids): that per-line work is part of what this pipeline measures.
+ */
+function packAckFlow({ file, output, startAt = 'end', batchSize, timeoutS, maxInFlight = 4, ackTimeoutS = 30 }) {
+  const t = tab(`bench: file-tail (${output}) -> micro-batch (ack) -> batch-ack`);
+  const m = measuringNodes(t.id);
+  const batchId = id();
+  const ackId = id();
+  const tail = fileTailNode(t.id, { file, output, startAt }, [batchId]);
+  const batch = {
+    id: batchId,
+    type: 'micro-batch',
+    z: t.id,
+    name: '',
+    interval: timeoutS,
+    maxSize: batchSize,
+    maxBytes: 0,
+    keepArrays: false,
+    delivery: 'ack',
+    ackTimeout: ackTimeoutS,
+    ackTimeoutType: 'num',
+    maxInFlight,
+    maxInFlightType: 'num',
+    retries: 0,
+    retriesType: 'num',
+    outputs: 2,
+    x: 400,
+    y: 100,
+    wires: [[ackId], []],
+  };
+  const ack = { id: ackId, type: 'batch-ack', z: t.id, name: '', success: 'any', x: 550, y: 100, wires: [[m.sinkId]] };
+  return [t, tail, batch, ack, ...m.nodes];
 }
 
 /** The peer: node-red-node-tail -> core join (manual, array, count, timeout) -> sink. */
@@ -279,4 +325,4 @@ function manyFilesFlows({ dir, batchSize, timeoutS }) {
   return { before: [t, ...m.nodes], after: [t, watch, batch, ...m.nodes], watchId: watch.id };
 }
 
-module.exports = { packFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow, manyFilesFlows };
+module.exports = { packFlow, packAckFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow, manyFilesFlows };

@@ -58,9 +58,11 @@ const PCT = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} %` : 'n/a');
 const NAMES = {
   'pack-lines': 'this pack: file-tail (lines) -> micro-batch',
   'pack-line': 'this pack: file-tail (line) -> micro-batch',
+  'pack-ack-lines': 'this pack: file-tail (lines) -> micro-batch (ack) -> batch-ack',
   peer: 'peer: node-red-node-tail -> join',
   'compare-lines': 'BENCH_COMPARE_DIR build: file-tail (lines) -> micro-batch',
   'compare-line': 'BENCH_COMPARE_DIR build: file-tail (line) -> micro-batch',
+  'compare-ack-lines': 'BENCH_COMPARE_DIR build: file-tail (lines) -> micro-batch (ack) -> batch-ack',
   'floor-mb': 'Node-RED floor: 1 msg per ready-made line -> micro-batch',
   'floor-join': 'Node-RED floor: 1 msg per ready-made line -> join',
   'compare-floor-mb': 'BENCH_COMPARE_DIR build: floor -> micro-batch',
@@ -87,7 +89,7 @@ function sections(results) {
     const loop = t.subjects['read-split'] && endRate(t.subjects['read-split']);
     const peerCpu = t.subjects.peer && t.subjects.peer.perCpu;
     const rows = [];
-    for (const name of ['pack-lines', 'pack-line', 'compare-lines', 'compare-line', 'peer', 'floor-mb', 'floor-join', 'compare-floor-mb', 'rsyslog', 'read-split', 'read-split-resident']) {
+    for (const name of ['pack-lines', 'pack-ack-lines', 'pack-line', 'compare-lines', 'compare-ack-lines', 'compare-line', 'peer', 'floor-mb', 'floor-join', 'compare-floor-mb', 'rsyslog', 'read-split', 'read-split-resident']) {
       const r = t.subjects[name];
       if (!r) {
         if (name === 'rsyslog') {
@@ -104,6 +106,7 @@ function sections(results) {
       rows.push([NAMES[name], `${M(rate)} lines/s${range}`, X(rate / peer), X(rate / loop), fromStart, `${M(r.perCpu)}`, X(r.perCpu / peerCpu)]);
     }
     out.push({
+      scenario: 'throughput',
       title: `1. Throughput: a burst of ${t.lines.toLocaleString('en-US')} lines of 100 bytes, batches of ${results.settings.batchSize} (median of ${t.runs} runs)`,
       head: ['pipeline', 'lines/s from the end of the write, median (range)', 'vs peer', 'vs loop', 'lines/s from the start of the write', 'lines per CPU-s', 'CPU-s vs peer'],
       rows,
@@ -118,6 +121,7 @@ function sections(results) {
       rows.push([NAMES[name].replace(/ -> (micro-batch|join)$/, ''), MS(r.p50), MS(r.p99), MS(r.max), `${r.samples}/${r.written}`]);
     }
     out.push({
+      scenario: 'latency',
       title: `2. Latency from write to the tail node's output at ${l.rate} lines/s (${l.seconds} s per run, median of ${l.runs} runs)`,
       head: ['tail node', 'p50', 'p99', 'max', 'lines seen'],
       rows,
@@ -133,6 +137,7 @@ function sections(results) {
       rows.push([label, MB(r.peakMB), MS(r.httpMaxMs), r.aborted ? `stopped: ${r.aborted}` : `${M(r.rate)} lines/s`]);
     }
     out.push({
+      scenario: 'backlog',
       title: `3. Backlog of ${b.mb} MiB (${b.lines.toLocaleString('en-US')} lines): peak RSS and longest HTTP answer (median of runs)`,
       head: ['pipeline', 'peak RSS', 'longest HTTP answer', 'read at'],
       rows,
@@ -141,6 +146,7 @@ function sections(results) {
   const d = results.dirwatch;
   if (d) {
     out.push({
+      scenario: 'dirwatch',
       title: d.skipped
         ? '4. dir-watch'
         : `4. dir-watch (lines) -> micro-batch over ${d.files} files, ${d.lines.toLocaleString('en-US')} lines round-robin (median of ${d.runs.length} runs)`,
@@ -163,6 +169,7 @@ function sections(results) {
     const s1 = (ms) => `${(ms / 1000).toFixed(1)} s`;
     const kb = (x) => `${x.toFixed(1)} KB`;
     out.push({
+      scenario: 'manyfiles',
       title: mf.skipped
         ? '5. dir-watch picking up many files'
         : `5. dir-watch (recursive, start at beginning) picking up ${mf.files.toLocaleString('en-US')} files in ${mf.folders} folders, ${mf.linesPerFile} lines each (median and range of ${mf.runs.length} runs)`,
@@ -186,7 +193,13 @@ function sections(results) {
 /** The issue's floors, checked against this run. */
 function targets(results) {
   const rows = [];
-  const add = (what, floor, measured, ok) => rows.push([what, floor, measured, ok === null ? 'n/a' : ok ? 'met' : 'MISSED']);
+  /** The scenario of each row (for a later partial run, see carryOver). */
+  const scenarios = [];
+  let scenario = 'throughput';
+  const add = (what, floor, measured, ok) => {
+    rows.push([what, floor, measured, ok === null ? 'n/a' : ok ? 'met' : 'MISSED']);
+    scenarios.push(scenario);
+  };
   const t = results.throughput;
   if (t) {
     const lines = t.subjects['pack-lines'];
@@ -197,12 +210,19 @@ function targets(results) {
     const ratio = (a, b) => endRate(a) / endRate(b);
     if (lines && peer) add('"lines" output vs peer', '>= 8x', X(ratio(lines, peer)), ratio(lines, peer) >= 8);
     if (lines && loop) add('"lines" output vs plain loop', '>= 0.5x', X(ratio(lines, loop)), ratio(lines, loop) >= 0.5);
+    // Acknowledged delivery against next-node delivery, the same pipeline otherwise, in the same runs.
+    const ack = t.subjects['pack-ack-lines'];
+    if (lines && ack) {
+      const cpu = ack.perCpu / lines.perCpu;
+      add('"lines" output: ack delivery vs next-node', '>= 0.8x', `${X(ratio(ack, lines))} (per CPU-s ${X(cpu)})`, ratio(ack, lines) >= 0.8);
+    }
     // One message per line is bounded by what Node-RED costs per message (the floor rows), whoever sends them.
     if (line && peer) add('"line" output vs peer', '>= 1x', X(ratio(line, peer)), ratio(line, peer) >= 1);
     const floorMb = t.subjects['floor-mb'];
     const floorJoin = t.subjects['floor-join'];
     if (floorMb && floorJoin) add('Node-RED floor: micro-batch vs join', '>= 1x', X(ratio(floorMb, floorJoin)), ratio(floorMb, floorJoin) >= 1);
   }
+  scenario = 'latency';
   const l = results.latency;
   if (l && l.subjects['pack-lines']) {
     for (const name of ['pack-lines', 'pack-line']) {
@@ -210,22 +230,25 @@ function targets(results) {
       if (r) add(`latency p99 at ${l.rate} lines/s, file-tail (${name.slice(5)})`, '< 20 ms', MS(r.p99), r.p99 < 20 && r.samples === r.written);
     }
   }
+  scenario = 'backlog';
   const b = results.backlog && results.backlog.subjects['pack-lines'];
   if (b) {
     add(`${results.backlog.mb} MiB backlog: peak RSS (worst run)`, '< 250 MB', MB(b.worstPeakMB), b.worstPeakMB < 250);
     add(`${results.backlog.mb} MiB backlog: longest HTTP answer (worst run)`, '<= 200 ms', MS(b.worstHttpMaxMs), b.worstHttpMaxMs <= 200);
   }
+  scenario = 'dirwatch';
   const d = results.dirwatch;
   if (d) {
     if (d.skipped) add('dir-watch, 1,000 idle files: CPU', '< 2 % of a core', 'skipped', null);
     else add(`dir-watch, ${d.files} idle files: CPU`, '< 2 % of a core', PCT(d.idle.cpuPercent), d.idle.cpuPercent < 2);
   }
+  scenario = 'manyfiles';
   const mf = results.manyfiles;
   if (mf && !mf.skipped) {
     add(`dir-watch, ${mf.files} files: every file followed (median)`, '<= 10 s', `${(mf.pickupMs.median / 1000).toFixed(1)} s`, mf.pickupMs.median <= 10000);
     add(`dir-watch, ${mf.files} idle files: RSS per file (median)`, '< 8 KB', `${mf.kbPerFile.median.toFixed(1)} KB`, mf.kbPerFile.median < 8);
   }
-  return { title: 'Targets (ratios from this run)', head: ['target', 'floor', 'measured', 'result'], rows };
+  return { title: 'Targets (ratios from this run)', head: ['target', 'floor', 'measured', 'result'], rows, scenarios };
 }
 
 function textTable(head, rows) {
@@ -254,7 +277,7 @@ function renderTable(results) {
     .join('\n');
 }
 
-function renderMarkdown(results) {
+function renderMarkdown(results, previous) {
   const m = results.meta;
   const lines = [
     START,
@@ -265,15 +288,107 @@ function renderMarkdown(results) {
     `Load average (1 min) at start and end: ${fmtLoad(m.loadStart)} and ${fmtLoad(m.loadEnd)} on ${m.cores} cores (other work on the machine meanwhile).`,
     '',
   ];
-  for (const s of sections(results)) lines.push(`**${s.title}**`, '', mdTable(s.head, s.rows), '');
+  const ran = new Set(results.settings.scenarios);
+  const kept = previous ? carryOver(previous, ran) : { sections: [], targetRows: [] };
+  if (kept.sections.length > 0) {
+    lines.push(`Sections ${kept.sections.map((k) => k.number).join(', ')} were not measured in this run (\`BENCH_SCENARIOS\`): they are kept as an earlier run recorded them, and say which.`, '');
+  }
+  const generated = sections(results);
+  const targetSection = generated.pop();
+  const all = [
+    ...generated.map((sec) => ({ number: SCENARIO_NUMBER[sec.scenario], text: [`**${sec.title}**`, '', mdTable(sec.head, sec.rows), ''] })),
+    ...kept.sections,
+  ].sort((x, y) => x.number - y.number);
+  for (const sec of all) lines.push(...sec.text);
+  // Targets: this run's rows, and the rows of the scenarios it did not measure as they were recorded, in scenario order.
+  const rows = targetSection.rows.map((row, i) => ({ number: SCENARIO_NUMBER[targetSection.scenarios[i]], row }));
+  for (const k of kept.targetRows) rows.push(k);
+  rows.sort((x, y) => x.number - y.number);
+  lines.push(`**${targetSection.title}**`, '', mdTable(targetSection.head, rows.map((r) => r.row)), '');
   lines.push(END);
   return lines.join('\n');
 }
 
-/** Replaces the results block of `file` (creating the file if needed); returns the path. */
+/** The numbers of the results sections, by scenario (their order in the file). */
+const SCENARIO_NUMBER = { throughput: 1, latency: 2, backlog: 3, dirwatch: 4, manyfiles: 5 };
+
+/** Which scenario a row of a recorded targets table belongs to, from its text (see targets()). */
+function targetScenario(what) {
+  if (/^latency p99/.test(what)) return 'latency';
+  if (/MiB backlog:/.test(what)) return 'backlog';
+  if (/^dir-watch, \d+ idle files: CPU/.test(what)) return 'dirwatch';
+  if (/^dir-watch, \d+ (idle )?files: (every file followed|RSS per file)/.test(what)) return 'manyfiles';
+  return 'throughput';
+}
+
+/**
+ * From the results block written before (`previous`), what a run of only
+ * some scenarios (BENCH_SCENARIOS) must not throw away: the sections and
+ * target rows of the scenarios it did not measure, unchanged but for a note
+ * naming the run that measured them (kept as it is when it has one already).
+ */
+function carryOver(previous, ran) {
+  const text = previous.split('\n');
+  const measured = /^Measured (\S+) with `([^`]*)`/m.exec(previous);
+  const load = /^Load average \(1 min\) at start and end: (\S+) and (\S+) on/m.exec(previous);
+  const from = measured ? `${measured[1]}` : 'an earlier run';
+  const note = `*Not measured in this run: as recorded on ${from}${measured ? ` with \`${measured[2]}\`` : ''}${load ? `, load average ${load[1]} and ${load[2]}` : ''}.*`;
+  const sectionsKept = [];
+  const targetRows = [];
+  const titleAt = [];
+  text.forEach((line, i) => {
+    if (/^\*\*(\d+\.|Targets)/.test(line)) titleAt.push(i);
+  });
+  for (let k = 0; k < titleAt.length; k++) {
+    const begin = titleAt[k];
+    let end = k + 1 < titleAt.length ? titleAt[k + 1] : text.length;
+    const endMarker = text.indexOf(END, begin);
+    if (endMarker >= 0 && endMarker < end) end = endMarker;
+    const chunk = text.slice(begin, end);
+    const num = /^\*\*(\d+)\./.exec(chunk[0]);
+    if (num) {
+      const number = Number(num[1]);
+      const scenario = Object.keys(SCENARIO_NUMBER).find((name) => SCENARIO_NUMBER[name] === number);
+      if (!scenario || ran.has(scenario)) continue;
+      while (chunk.length > 0 && chunk[chunk.length - 1].trim() === '') chunk.pop();
+      const hasNote = chunk[2] !== undefined && chunk[2].startsWith('*Not measured in this run');
+      const body = hasNote ? chunk : [chunk[0], '', note, ...chunk.slice(1)];
+      sectionsKept.push({ number, text: [...body, ''] });
+      continue;
+    }
+    // The targets table: its rows for scenarios not measured now.
+    for (const line of chunk) {
+      if (!line.startsWith('| ') || /^\| (target|---) \|/.test(line)) continue;
+      const cells = line.slice(2, -2).split(' | ');
+      if (cells.length !== 4) continue;
+      const scenario = targetScenario(cells[0]);
+      if (ran.has(scenario)) continue;
+      if (!/\(as recorded on /.test(cells[3])) cells[3] = `${cells[3]} (as recorded on ${from})`;
+      targetRows.push({ number: SCENARIO_NUMBER[scenario], row: cells });
+    }
+  }
+  return { sections: sectionsKept, targetRows };
+}
+
+/** The results block of `file` (between the markers), or undefined. */
+function readBlock(file) {
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  return a >= 0 && b > a ? text.slice(a, b + END.length) : undefined;
+}
+
+/**
+ * Replaces the results block of `file` (creating the file if needed); returns
+ * the path. `block` is the new block, or a function of the block there was
+ * (undefined if none) that returns it. Everything outside the markers stays
+ * as it is.
+ */
 function writeDoc(file, block) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';
+  if (typeof block === 'function') block = block(readBlock(file));
   const a = text.indexOf(START);
   const b = text.indexOf(END);
   if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + END.length);
@@ -282,4 +397,4 @@ function writeDoc(file, block) {
   return file;
 }
 
-module.exports = { machineInfo, renderTable, renderMarkdown, writeDoc, command };
+module.exports = { machineInfo, renderTable, renderMarkdown, writeDoc, readBlock, command };

@@ -7,6 +7,9 @@
 // of the shared machine does not hit one subject's runs only):
 //   pack-lines  file-tail (output "lines") -> micro-batch -> sink
 //   pack-line   file-tail (output "line")  -> micro-batch -> sink
+//   pack-ack-lines  file-tail (output "lines") -> micro-batch (delivery "ack")
+//               -> batch-ack -> sink: acknowledged delivery, the same settings
+//               otherwise as pack-lines (its target is against pack-lines)
 //   peer        node-red-node-tail -> join (manual, array) -> sink
 //   floor-mb    Node-RED's floor for one message per line: a helper node sending
 //               ready-made lines, one message each -> micro-batch -> sink
@@ -28,8 +31,9 @@ const fs = require('fs');
 const path = require('path');
 const { execFileSync, spawn } = require('child_process');
 const { makeLines, appendAll, LINE_CHARS } = require('./lines');
-const { packFlow, peerFlow, floorFlow } = require('./flows');
+const { packFlow, packAckFlow, peerFlow, floorFlow } = require('./flows');
 const { startSubject } = require('./subject');
+const { packNodeTypes } = require('./pack');
 const { startRsyslog, rsyslogVersion } = require('./rsyslog');
 const { median, sleep, procCpuSeconds } = require('./common');
 
@@ -59,10 +63,14 @@ async function runThroughput(ctx) {
   try {
     const common = { batchSize: s.batchSize, timeoutS: s.batchTimeoutS };
     if (wanted('pack-lines')) subjects.push(await nodeRedSubject('pack-lines', (file) => packFlow({ file, output: 'lines', ...common })));
+    if (wanted('pack-ack-lines')) subjects.push(await nodeRedSubject('pack-ack-lines', (file) => packAckFlow({ file, output: 'lines', ...common })));
     if (wanted('pack-line')) subjects.push(await nodeRedSubject('pack-line', (file) => packFlow({ file, output: 'line', ...common })));
     if (ctx.comparePackDir) {
       // The same pipelines on another build (BENCH_COMPARE_DIR), measured in the same runs.
       if (wanted('compare-lines')) subjects.push(await nodeRedSubject('compare-lines', (file) => packFlow({ file, output: 'lines', ...common }), ctx.comparePackDir));
+      if (wanted('compare-ack-lines') && packNodeTypes(ctx.comparePackDir).includes('batch-ack')) {
+        subjects.push(await nodeRedSubject('compare-ack-lines', (file) => packAckFlow({ file, output: 'lines', ...common }), ctx.comparePackDir));
+      }
       if (wanted('compare-line')) subjects.push(await nodeRedSubject('compare-line', (file) => packFlow({ file, output: 'line', ...common }), ctx.comparePackDir));
     }
     if (wanted('peer')) subjects.push(await nodeRedSubject('peer', (file) => peerFlow({ file, ...common })));
