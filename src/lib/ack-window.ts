@@ -78,8 +78,6 @@ interface Entry<B> {
   retryAt: number;
   /** Its records were settled already (a stop handed them back): answers no longer settle them. */
   settled: boolean;
-  /** The last failure, for the give-up output and a failure while confirming. */
-  lastReason: string;
   /** The attempt a failure answer came for (not a timeout): a success for it after that does not count. */
   failedAttempt: number;
 }
@@ -160,11 +158,6 @@ export class AckWindow<B> {
     return { ...this.totals, inFlight: this.unacked, queued: this.queue.length };
   }
 
-  /** True when the window is full: a batch cut now waits. */
-  get full(): boolean {
-    return this.unacked >= this.options.maxInFlight;
-  }
-
   /** When the oldest batch not yet acknowledged was first sent, if any. */
   oldestUnackedAt(): number | undefined {
     let oldest: number | undefined;
@@ -192,7 +185,7 @@ export class AckWindow<B> {
    */
   submit(batch: B, settle: (how: WindowSettle) => void): string {
     const id = this.ids.next();
-    const entry: Entry<B> = { id, batch, settle, attempt: 0, state: 'queued', firstSentAt: 0, timer: undefined, retryAt: 0, settled: false, lastReason: '', failedAttempt: 0 };
+    const entry: Entry<B> = { id, batch, settle, attempt: 0, state: 'queued', firstSentAt: 0, timer: undefined, retryAt: 0, settled: false, failedAttempt: 0 };
     this.entries.set(id, entry);
     this.queue.push(entry);
     this.pump();
@@ -249,10 +242,6 @@ export class AckWindow<B> {
     this.events.changed();
   }
 
-  get isHeld(): boolean {
-    return this.held;
-  }
-
   /** The batches not yet acknowledged or given up, oldest first. */
   unsettled(): B[] {
     const out: B[] = [];
@@ -302,7 +291,6 @@ export class AckWindow<B> {
   private fail(entry: Entry<B>, reason: string): void {
     this.clearTimer(entry);
     this.totals.failed++;
-    entry.lastReason = reason;
     this.lastFailure = { at: this.clock.now(), reason };
     this.events.failed?.({ id: entry.id, attempt: entry.attempt, batch: entry.batch }, reason);
     if (this.options.retries > 0 && entry.attempt >= this.options.retries) {
@@ -391,10 +379,5 @@ export class AckRouter {
     const name = windowOfBatchId(id);
     const window = name === undefined ? undefined : this.windows.get(name);
     return window ? window.answer(id, ok, reason, attempt) : 'unknown';
-  }
-
-  /** True when some window is open: a batch-ack has something to answer. */
-  get size(): number {
-    return this.windows.size;
   }
 }

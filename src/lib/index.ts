@@ -40,7 +40,7 @@ export {
 
 export { AckWindow, AckRouter, BatchIds, type AckWindowOptions, type AnswerResult, type Attempt, type WindowSettle } from './ack-window';
 export { judge, type SuccessRule, type Verdict } from './ack-verdict';
-export { RecordStarts, batchRecordIds, batchRecordStarts, recordIdsOf, recordStartsOf, type BatchStarts } from './record-ids';
+export { RecordStarts, batchRecordStarts, recordIdsOf, recordStartsOf, type BatchStarts } from './record-ids';
 export { KillSwitch, KillSwitchRegistry, type SwitchChange, type SwitchState } from './kill-switch-state';
 export { PathPolicy, readAllowedPaths } from './path-policy';
 export { MAX_TIMER_MS, clampDelay } from './durations';

@@ -94,15 +94,6 @@ export function recordIdsOf(records: readonly unknown[], at: BatchStarts): strin
 }
 
 /**
- * The ids of a batch's records, laid out by message as `groups` and
- * `counts` say; undefined unless every record came from a file.
- */
-export function batchRecordIds(records: readonly unknown[], groups: readonly { readonly origin?: RecordStarts }[], counts: readonly number[]): string[] | undefined {
-  const at = batchRecordStarts(groups, counts);
-  return at && recordIdsOf(records, at);
-}
-
-/**
  * The starts of a message's records from what a file source put in
  * `msg.file` (`dev`, `inode`, and `offset` for one record or `lineOffsets`
  * for an array of them); undefined when they are missing or do not fit.

@@ -1,7 +1,7 @@
 'use strict';
 const should = require('should');
 const fc = require('fast-check');
-const { recordId, fileKeyOf, batchRecordIds, batchRecordStarts, recordIdsOf, recordStartsOf, RecordStarts } = require('../../dist/lib/record-ids');
+const { recordId, fileKeyOf, batchRecordStarts, recordIdsOf, recordStartsOf, RecordStarts } = require('../../dist/lib/record-ids');
 const { judge } = require('../../dist/lib/ack-verdict');
 
 describe('record ids', function () {
@@ -20,13 +20,13 @@ describe('record ids', function () {
   it('name a batch\'s records, a message split across batches included, in order', function () {
     const a = recordStartsOf({ dev: 1, inode: 2, offset: 0, lineOffsets: [0, 2, 4] }, 3);
     const b = recordStartsOf({ dev: 1, inode: 2, offset: 6 }, 1);
-    const first = batchRecordIds(['a', 'b'], [{ origin: a }], [2]);
-    const second = batchRecordIds(['c', 'd'], [{ origin: a }, { origin: b }], [1, 1]);
+    const first = recordIdsOf(['a', 'b'], batchRecordStarts([{ origin: a }], [2]));
+    const second = recordIdsOf(['c', 'd'], batchRecordStarts([{ origin: a }, { origin: b }], [1, 1]));
     first.should.eql([recordId('1.2', 0, 'a'), recordId('1.2', 2, 'b')]);
     second.should.eql([recordId('1.2', 4, 'c'), recordId('1.2', 6, 'd')]);
   });
 
-  it('taken as starts when a batch is cut and made later are the ids batchRecordIds makes', function () {
+  it('taken as starts when a batch is cut, made later, in any order', function () {
     const a = recordStartsOf({ dev: 1, inode: 2, offset: 0, lineOffsets: [0, 2, 4] }, 3);
     const b = recordStartsOf({ dev: 1, inode: 2, offset: 6 }, 1);
     const first = batchRecordStarts([{ origin: a }], [2]);
@@ -39,11 +39,11 @@ describe('record ids', function () {
 
   it('are left out unless every record came from a file, and msg.file is checked, not trusted', function () {
     const fromFile = recordStartsOf({ dev: 1, inode: 2, offset: 0 }, 1);
-    should(batchRecordIds(['a', 'b'], [{ origin: fromFile }, {}], [1, 1])).be.undefined();
+    should(batchRecordStarts([{ origin: fromFile }, {}], [1, 1])).be.undefined();
     for (const file of [undefined, null, 'x', {}, { dev: 1, inode: 2 }, { dev: -1, inode: 2, offset: 0 }, { dev: 1, inode: 2, lineOffsets: [0] }, { dev: 1, inode: 2, lineOffsets: ['0', 1] }, { dev: 1, inode: 2.5, offset: 0 }]) {
       should(recordStartsOf(file, 2)).be.undefined();
     }
-    should(batchRecordIds(['a', 'b'], [{ origin: new RecordStarts('k', [0]) }], [2])).be.undefined();
+    should(batchRecordStarts([{ origin: new RecordStarts('k', [0]) }], [2])).be.undefined();
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import type { NodeAPI, Node, NodeMessage, NodeStatus } from './red';
 import type { BatcherView } from './batcher-view';
+import type { KeptRecords } from './switched-batcher';
 import { AckWindow, systemClock, batchRecordStarts, recordIdsOf, handBackReplayable, settleBatchShares, type AckRouter, type Attempt, type Batch, type BatchShares, type BatchStarts, type RecordGroup, type RecordStarts } from '../../lib/index';
 
 export interface AckSettings {
@@ -34,11 +35,6 @@ interface Outgoing {
   ids: string[] | undefined;
 }
 
-/** Records no source can read again, for the node's next instance. */
-export interface LeftRecords {
-  records: unknown[];
-  topic: string | undefined;
-}
 
 export class AckedSender {
   readonly window: AckWindow<Outgoing>;
@@ -103,9 +99,9 @@ export class AckedSender {
    * The node closes: batches not acknowledged are dropped, their lines read
    * again by their sources. Returns the records no source can read again.
    */
-  close(): LeftRecords[] {
+  close(): KeptRecords<unknown>[] {
     this.stopRouting();
-    const left: LeftRecords[] = [];
+    const left: KeptRecords<unknown>[] = [];
     for (const outgoing of this.window.unsettled()) {
       const { groups, counts } = outgoing.layout;
       let at = 0;
