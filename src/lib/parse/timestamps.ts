@@ -1,0 +1,217 @@
+/**
+ * Times as log lines write them, read into ISO 8601 UTC.
+ *
+ * Every reader returns undefined for text it cannot read as a real time
+ * (a 31st of February, an hour 24, a zone it does not know): a parser then
+ * keeps the original text and leaves the normalised time out.
+ */
+import type { ParseContext } from './format-types';
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/** A wall-clock time, fields as written (month 1-12). */
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+}
+
+/** The month number (1-12) of an English month name or its first three letters, or undefined. */
+export function monthNumber(name: string): number | undefined {
+  const lower = name.toLowerCase();
+  const i = MONTHS.findIndex((full) => lower === full || lower === full.slice(0, 3));
+  return i < 0 ? undefined : i + 1;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function validClock(c: WallClock): boolean {
+  return (
+    Number.isInteger(c.year) && c.year >= 0 && c.year <= 9999 &&
+    c.month >= 1 && c.month <= 12 &&
+    c.day >= 1 && c.day <= daysInMonth(c.year, c.month) &&
+    c.hour >= 0 && c.hour <= 23 &&
+    c.minute >= 0 && c.minute <= 59 &&
+    c.second >= 0 && c.second <= 60 &&
+    c.millisecond >= 0 && c.millisecond <= 999
+  );
+}
+
+/** Milliseconds since the epoch of a wall clock read as UTC (a leap second counts as :59.999). */
+function utcMs(c: WallClock): number {
+  const leap = c.second === 60;
+  const t = new Date(0);
+  t.setUTCFullYear(c.year, c.month - 1, c.day);
+  t.setUTCHours(c.hour, c.minute, leap ? 59 : c.second, leap ? 999 : c.millisecond);
+  return t.getTime();
+}
+
+/** Minutes east of UTC of a fixed offset: 'Z', '+02:00', '-0530', '+02'; undefined otherwise. */
+export function fixedOffsetMinutes(text: string): number | undefined {
+  if (text === 'Z' || text === 'z') return 0;
+  const m = /^([+-])(\d{2})(?::?(\d{2}))?$/.exec(text);
+  if (!m) return undefined;
+  const hours = Number(m[2]);
+  const minutes = m[3] === undefined ? 0 : Number(m[3]);
+  if (hours > 23 || minutes > 59) return undefined;
+  return (m[1] === '-' ? -1 : 1) * (hours * 60 + minutes);
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+function zoneFormat(zone: string): Intl.DateTimeFormat | null {
+  let format = zoneFormats.get(zone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch {
+      format = null;
+    }
+    // Bounded: zone names come from settings and lines, and a hostile line must not grow this.
+    if (zoneFormats.size < 256) zoneFormats.set(zone, format);
+  }
+  return format;
+}
+
+/** Minutes east of UTC that `zone` has at the instant `atMs`, or undefined for a zone not known. */
+export function zoneOffsetMinutes(zone: string, atMs: number): number | undefined {
+  if (zone === 'UTC' || zone === 'utc' || zone === 'GMT') return 0;
+  if (zone === 'local') return -new Date(atMs).getTimezoneOffset();
+  const fixed = fixedOffsetMinutes(zone);
+  if (fixed !== undefined) return fixed;
+  const format = zoneFormat(zone);
+  if (!format || !Number.isFinite(atMs)) return undefined;
+  const parts: Record<string, number> = {};
+  for (const p of format.formatToParts(new Date(atMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return Math.round((wall - Math.floor(atMs / 1000) * 1000) / 60000);
+}
+
+/** True when `zone` is a timezone setting these readers understand. */
+export function isKnownTimezone(zone: string): boolean {
+  return zoneOffsetMinutes(zone, Date.now()) !== undefined;
+}
+
+/** The instant of a wall clock in `zone` (or at `offsetMinutes` east of UTC), or undefined. */
+export function instantOf(clock: WallClock, zone: string, offsetMinutes?: number): number | undefined {
+  if (!validClock(clock)) return undefined;
+  const asUtc = utcMs(clock);
+  if (offsetMinutes !== undefined) return asUtc - offsetMinutes * 60000;
+  // The offset at the wall clock's instant: guess, then correct once (enough but for the hour a clock goes back).
+  const first = zoneOffsetMinutes(zone, asUtc);
+  if (first === undefined) return undefined;
+  const second = zoneOffsetMinutes(zone, asUtc - first * 60000) ?? first;
+  return asUtc - second * 60000;
+}
+
+/** ISO 8601 UTC with milliseconds, or undefined for an instant out of range. */
+export function isoOf(ms: number | undefined): string | undefined {
+  if (ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return undefined;
+  const year = new Date(ms).getUTCFullYear();
+  if (year < 0 || year > 9999) return undefined;
+  return new Date(ms).toISOString();
+}
+
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** ISO 8601 / RFC 3339 (`2003-10-11T22:14:15.003-07:00`); without a zone, in `zone`. */
+export function readIsoTimestamp(text: string, zone: string): string | undefined {
+  const m = ISO_PATTERN.exec(text);
+  if (!m) return undefined;
+  const clock: WallClock = {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: m[6] === undefined ? 0 : Number(m[6]),
+    millisecond: m[7] === undefined ? 0 : Math.floor(Number(m[7].padEnd(3, '0').slice(0, 3))),
+  };
+  const offset = m[8] === undefined ? undefined : fixedOffsetMinutes(m[8]);
+  if (m[8] !== undefined && offset === undefined) return undefined;
+  return isoOf(instantOf(clock, zone, offset));
+}
+
+/**
+ * Seconds or milliseconds since the epoch, as a number or digits
+ * (`1700000000`, `1700000000.123`, `1700000000123`): ten digits or fewer
+ * before a point are seconds, thirteen are milliseconds.
+ */
+export function readEpoch(value: unknown): string | undefined {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  const m = /^(\d{1,13})(?:\.(\d{1,9}))?$/.exec(text);
+  if (!m) return undefined;
+  const whole = m[1];
+  if (whole.length <= 10) return isoOf(Math.round(Number(`${whole}.${m[2] ?? '0'}`) * 1000));
+  if (whole.length === 13) return isoOf(Number(whole));
+  return undefined;
+}
+
+/** Apache/nginx `10/Oct/2000:13:55:36 -0700` (the brackets already removed). */
+export function readClfTimestamp(text: string): string | undefined {
+  const m = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ([+-]\d{4})$/.exec(text);
+  if (!m) return undefined;
+  const month = monthNumber(m[2]);
+  if (month === undefined) return undefined;
+  const clock = { year: Number(m[3]), month, day: Number(m[1]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), millisecond: m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)) };
+  return isoOf(instantOf(clock, 'UTC', fixedOffsetMinutes(m[8])));
+}
+
+const BSD_PATTERN = /^([A-Za-z]{3}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: (Z|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Za-z_]+\/[A-Za-z_/+-]+))?$/;
+
+/**
+ * The BSD syslog time (RFC 3164: `Oct 11 22:14:15`, the day space-padded),
+ * also with milliseconds, a year before the time (`Oct 11 2003 22:14:15`, as
+ * CEF's `rt` is often written) or a zone after it.
+ *
+ * Without a year the year is guessed from `context.now`: of last year, this
+ * year and next, the one that puts the time nearest to now. A December line
+ * read in January is last December's; a line a sender's fast clock dates
+ * 1 January, read on 31 December, is next year's.
+ */
+export function readBsdTimestamp(text: string, context: ParseContext): string | undefined {
+  const m = BSD_PATTERN.exec(text);
+  if (!m) return undefined;
+  const month = monthNumber(m[1]);
+  if (month === undefined) return undefined;
+  const zoneText = m[8];
+  const offset = zoneText === undefined ? undefined : zoneText === 'UTC' || zoneText === 'GMT' ? 0 : fixedOffsetMinutes(zoneText);
+  const zone = zoneText !== undefined && offset === undefined ? zoneText : context.timezone;
+  const base = { month, day: Number(m[2]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), millisecond: m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)) };
+  if (m[3] !== undefined) return isoOf(instantOf({ ...base, year: Number(m[3]) }, zone, offset));
+  const now = context.now.getTime();
+  const thisYear = context.now.getUTCFullYear();
+  let best: number | undefined;
+  for (const year of [thisYear - 1, thisYear, thisYear + 1]) {
+    const at = instantOf({ ...base, year }, zone, offset);
+    if (at !== undefined && (best === undefined || Math.abs(at - now) < Math.abs(best - now))) best = at;
+  }
+  return isoOf(best);
+}
+
+/**
+ * Any of the times above, tried in turn: a number or digits (epoch), ISO
+ * 8601, the Apache/nginx form, the BSD syslog form. For fields whose form is
+ * not fixed (JSON's `time`, logfmt's `ts`, CEF's `rt`, LEEF's `devTime`).
+ */
+export function readTimestamp(value: unknown, context: ParseContext): string | undefined {
+  if (typeof value === 'number') return readEpoch(value);
+  if (typeof value !== 'string' || value.length > 64) return undefined;
+  const text = value.trim();
+  return readEpoch(text) ?? readIsoTimestamp(text, context.timezone) ?? readClfTimestamp(text) ?? readBsdTimestamp(text, context);
+}
