@@ -16,7 +16,7 @@ export function setEcs(target: EcsObject, path: string, value: unknown): void {
     const next = Object.prototype.hasOwnProperty.call(at, key) ? at[key] : undefined;
     if (next === undefined) {
       const made: EcsObject = {};
-      at[key] = made;
+      own(at, key, made);
       at = made;
     } else if (typeof next === 'object' && next !== null && !Array.isArray(next)) {
       at = next as EcsObject;
@@ -25,7 +25,15 @@ export function setEcs(target: EcsObject, path: string, value: unknown): void {
     }
   }
   const last = keys[keys.length - 1];
-  if (!Object.prototype.hasOwnProperty.call(at, last)) at[last] = value;
+  if (!Object.prototype.hasOwnProperty.call(at, last)) own(at, last, value);
+}
+
+/**
+ * Sets an own, plain property: names come from log lines, and `at[name] = v`
+ * with the name `__proto__` would change the object's prototype instead.
+ */
+export function own(target: EcsObject, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** An ECS object with what every format has: `@timestamp` (when known) and `event.original`. */
