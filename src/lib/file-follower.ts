@@ -319,11 +319,16 @@ export class FileFollower {
 
   private armIdleFlush(): void {
     // An armed timer stays: polls must not keep pushing the flush back.
-    if (this.changes.idleArmed || !this.running || this.options.idleFlushMs <= 0) return;
-    const waiting = this.tracker.openFiles(this.current).filter((r) => r.holdsPartialLine);
-    if (waiting.length === 0 && this.tracker.rotated.length === 0) return;
-    const delay = waiting.length > 0 ? this.options.idleFlushMs : (this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS);
-    this.changes.armIdle(delay, () => void this.flushIdle());
+    if (this.changes.idleArmed || !this.running) return;
+    const now = Date.now();
+    let delay: number | undefined;
+    for (const reader of this.tracker.openFiles(this.current)) {
+      const quiet = reader.quietFlushMs(this.options.idleFlushMs);
+      // What is left of the quiet time: a record waits its own timeout, not a new one per pass.
+      if (quiet !== undefined) delay = Math.min(delay ?? Infinity, Math.max(TIMER_SLACK_MS, quiet - (now - reader.lastGrowthAt)));
+    }
+    if (delay === undefined && this.tracker.rotated.length === 0) return;
+    this.changes.armIdle(delay ?? this.options.rotateWaitMs ?? DEFAULT_ROTATE_WAIT_MS, () => void this.flushIdle());
   }
 
   private async flushIdle(): Promise<void> {
@@ -332,11 +337,12 @@ export class FileFollower {
     this.pumping = (async () => {
       const now = Date.now();
       for (const reader of this.tracker.openFiles(this.current)) {
-        if (!reader.holdsPartialLine) continue;
+        const quiet = reader.quietFlushMs(this.options.idleFlushMs);
+        if (quiet === undefined) continue;
         const stats = await reader.stat();
-        // Only a file that stopped growing: new bytes may finish the line.
-        if (stats.size === reader.position && now - reader.lastGrowthAt >= this.options.idleFlushMs - TIMER_SLACK_MS) {
-          await reader.flushPartial(this.deliver);
+        // Only a file that stopped growing: new bytes may finish the line (or continue the record).
+        if (stats.size === reader.position && now - reader.lastGrowthAt >= quiet - TIMER_SLACK_MS) {
+          await reader.flushQuiet(this.options.idleFlushMs, this.deliver);
         }
       }
       await this.drainRotated();

@@ -12,13 +12,16 @@ import { LineSplitter, type LineSplitterOptions, type SplitResult, type Splitter
 import { InlineReads } from './inline-reads';
 import { suitsInlineReadsOn } from './inline-verdicts';
 import { borrowBuffer, inlineBuffer, returnBuffer, SMALL_READ_BYTES } from './read-buffers';
+import { RecordJoiner, type JoinResult, type RecordEvent } from './record-joiner';
+import type { RecordRule } from './multiline-rules';
 
-/** Lines read from one file, with where they lie in it. */
+/** Lines (or multiline records) read from one file, with where they lie in it. */
 export interface LineChunk {
   /** The path being followed (a rotated file keeps the path it was read under). */
   path: string;
+  /** The lines, or with multiline on, the records (their lines joined with "\n"). */
   lines: string[];
-  /** File offset after each line's delimiter, when line ends are tracked. */
+  /** File offset after each line's (record's last line's) delimiter, when line ends are tracked. */
   lineEnds: number[] | undefined;
   /** Offset of the first line's first byte. */
   start: number;
@@ -31,10 +34,24 @@ export type ReadOutcome = 'end' | 'truncated' | 'halted';
 
 export type SplitterSettings = Omit<LineSplitterOptions, 'startOffset'>;
 
+/** Multiline records: which lines continue a record, and its limits. */
+export interface MultilineSettings {
+  rule: RecordRule;
+  /** Lines kept of one record; the rest of a longer one is dropped. */
+  maxLines: number;
+  /** Quiet time after which the record in progress is complete. */
+  timeoutMs: number;
+}
+
 export interface ReaderSettings extends SplitterSettings {
   /** Read inline where that suits the file (see inline-reads); false: always on the thread pool. */
   inlineReads?: boolean;
+  /** Join lines into multiline records; absent: every line is its own record. */
+  multiline?: MultilineSettings;
 }
+
+/** What a reader reports of input that breaks the layout: the splitter's events and cut records. */
+export type ReaderEvent = SplitterEvent | RecordEvent;
 
 /**
  * Reads of 128 KiB. Larger is slower in Node-RED: on a 1 GiB backlog, 1 MiB
@@ -48,6 +65,11 @@ export const DEFAULT_CHUNK_BYTES = 128 * 1024;
 
 export class FileReader {
   private splitter: LineSplitter;
+  /** One per file, so that a record never spans a rotation: a finished file's last record is flushed with it. */
+  private readonly joiner: RecordJoiner | undefined;
+  private readonly multilineTimeoutMs: number;
+  /** Line ends wanted in the chunks (the joiner needs them anyway). */
+  private readonly keepLineEnds: boolean;
   private readonly chunkBytes: number;
   /** For thread-pool reads up to SMALL_READ_BYTES: allocated on first use in a read pass, dropped at its end. */
   private ownBuffer: Buffer | undefined;
@@ -71,14 +93,22 @@ export class FileReader {
     chunkBytes: number = DEFAULT_CHUNK_BYTES,
   ) {
     this.chunkBytes = Math.max(1, chunkBytes);
-    this.splitter = new LineSplitter({ ...settings, startOffset });
+    const multiline = settings.multiline;
+    this.splitter = new LineSplitter({ ...settings, trackLineEnds: settings.trackLineEnds || multiline !== undefined, startOffset });
+    this.joiner = multiline && new RecordJoiner(multiline.rule, multiline.maxLines, startOffset);
+    this.multilineTimeoutMs = multiline?.timeoutMs ?? 0;
+    this.keepLineEnds = settings.trackLineEnds;
     this.inlineAllowed = settings.inlineReads !== false;
     this.headCheck = new HeadCheck(handle, this);
   }
 
-  /** Offset up to which every byte has become a line (or was dropped). */
+  /**
+   * Offset up to which every byte has become a line given out (or was
+   * dropped). With multiline on, a record in progress holds it at the
+   * record's start: a checkpoint never falls inside a record.
+   */
   get consumed(): number {
-    return this.splitter.consumed;
+    return this.joiner?.holding ? this.joiner.consumed : this.splitter.consumed;
   }
 
   /** Offset of the next byte to read. */
@@ -86,13 +116,30 @@ export class FileReader {
     return this.splitter.position;
   }
 
-  /** A line has begun but its delimiter is not yet written. */
+  /** A line has begun but its delimiter is not yet written, or a record is in progress. */
   get holdsPartialLine(): boolean {
-    return this.splitter.inLine;
+    return this.splitter.inLine || this.joiner?.holding === true;
   }
 
-  takeEvents(): SplitterEvent[] {
-    return this.splitter.takeEvents();
+  /**
+   * How long the file must be quiet before what it holds is complete: the
+   * line in progress after `idleFlushMs` (0: never), the record in progress
+   * after the multiline timeout (or both, after the longer). Undefined when
+   * nothing is held that a wait would complete.
+   */
+  quietFlushMs(idleFlushMs: number): number | undefined {
+    const line = this.splitter.inLine && idleFlushMs > 0;
+    const record = this.joiner?.holding === true;
+    if (line && record) return Math.max(idleFlushMs, this.multilineTimeoutMs);
+    if (line) return idleFlushMs;
+    if (record) return this.multilineTimeoutMs;
+    return undefined;
+  }
+
+  takeEvents(): ReaderEvent[] {
+    const events: ReaderEvent[] = this.splitter.takeEvents();
+    if (this.joiner) for (const event of this.joiner.takeEvents()) events.push(event);
+    return events;
   }
 
   async stat() {
@@ -226,7 +273,10 @@ export class FileReader {
             if (shared) returnBuffer(shared);
           }
         }
-        if (result.lines.length > 0) await deliver(this.chunk(result));
+        if (result.lines.length > 0) {
+          const chunk = this.chunk(result);
+          if (chunk.lines.length > 0) await deliver(chunk);
+        }
         // No shortcut to 'end' after a read that took all the stat showed: the
         // stat that ends the pass is what notices a truncation (and a
         // copytruncate) that came meanwhile; without it a line written after
@@ -248,15 +298,30 @@ export class FileReader {
     return this.ownBuffer;
   }
 
-  /** Emits the line in progress although its delimiter is missing. */
+  /**
+   * Emits the line in progress although its delimiter is missing, and the
+   * record in progress: the file is finished, or was quiet for long enough
+   * (see quietFlushMs).
+   */
   async flushPartial(deliver: (chunk: LineChunk) => Promise<void> | void): Promise<void> {
-    const result = this.splitter.flushPartial();
-    if (result.lines.length > 0) await deliver(this.chunk(result));
+    const chunk = this.chunk(this.splitter.flushPartial());
+    if (this.joiner) appendRecords(chunk, this.joiner.flush(), this.keepLineEnds);
+    if (chunk.lines.length > 0) await deliver(chunk);
   }
 
-  /** Starts again at `offset`, forgetting the line in progress. */
+  /** After a quiet time (see quietFlushMs): flushes the line in progress only when `idleFlushMs` allows it. */
+  async flushQuiet(idleFlushMs: number, deliver: (chunk: LineChunk) => Promise<void> | void): Promise<void> {
+    if (idleFlushMs > 0 || !this.splitter.inLine) return this.flushPartial(deliver);
+    if (!this.joiner?.holding) return;
+    const chunk = this.emptyChunk(this.joiner.consumed);
+    appendRecords(chunk, this.joiner.flush(), this.keepLineEnds);
+    if (chunk.lines.length > 0) await deliver(chunk);
+  }
+
+  /** Starts again at `offset`, forgetting the line (and the record) in progress. */
   restartAt(offset: number): void {
     this.splitter.reset(offset);
+    this.joiner?.reset(offset);
     this.lastSize = -1;
   }
 
@@ -264,7 +329,19 @@ export class FileReader {
     await this.handle.close().catch(() => undefined);
   }
 
+  /** The chunk of a split: its lines, or with multiline on the records they complete. */
   private chunk(result: SplitResult): LineChunk {
+    if (this.joiner) {
+      const joined = this.joiner.push(result.lines, result.lineEnds ?? [], result.start, result.end);
+      return {
+        path: this.path,
+        lines: joined.records,
+        lineEnds: this.keepLineEnds ? joined.recordEnds : undefined,
+        start: joined.start,
+        end: joined.end,
+        identity: this.identity,
+      };
+    }
     return {
       path: this.path,
       lines: result.lines,
@@ -274,6 +351,21 @@ export class FileReader {
       identity: this.identity,
     };
   }
+
+  private emptyChunk(at: number): LineChunk {
+    return { path: this.path, lines: [], lineEnds: this.keepLineEnds ? [] : undefined, start: at, end: at, identity: this.identity };
+  }
+}
+
+/** Adds the records of a flush to a chunk (which may hold records of its own, made by the last partial line). */
+function appendRecords(chunk: LineChunk, flushed: JoinResult, keepLineEnds: boolean): void {
+  if (flushed.records.length === 0) return;
+  if (chunk.lines.length === 0) chunk.start = flushed.start;
+  for (let i = 0; i < flushed.records.length; i++) {
+    chunk.lines.push(flushed.records[i]);
+    if (keepLineEnds) chunk.lineEnds?.push(flushed.recordEnds[i]);
+  }
+  chunk.end = flushed.end;
 }
 
 /** Waits for a read ahead that will not be used, and gives its buffer back. */

@@ -7,6 +7,7 @@ import type { FollowEvents } from './source-events';
 import type { FileIdentity } from './file-identity';
 import type { LineChunk, ReaderSettings } from './file-reader';
 import type { SplitterEvent } from './line-splitter';
+import type { RecordEvent } from './record-joiner';
 import type { OpenDescriptor } from './path-policy';
 
 export type StartAt = 'end' | 'beginning';
@@ -51,7 +52,8 @@ export type FollowerNotice =
   | { kind: 'recovered'; path: string; from: string; bytes: number }
   | { kind: 'unrecovered'; path: string; bytes: number }
   | { kind: 'resumed'; path: string; offset: number }
-  | ({ path: string } & SplitterEvent);
+  | ({ path: string } & SplitterEvent)
+  | ({ path: string } & RecordEvent);
 
 export interface FollowerError {
   path: string;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { NodeAPI, Node, NodeMessage } from '../shared/red';
 import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { feedsAckBatcher, lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
+import { feedsAckBatcher, lineOutput, readLineOptions, readMultiline, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import { CheckpointStore, DirectoryTail, RateMeter, maxOpenFilesWithin, openFileLimit, type DiscoveryMode, type FileEvent } from '../../lib/index';
 import { followKillSwitch } from '../shared/switch-control';
 import { rewindWhenBatchersRestart } from '../shared/stop-plan';
@@ -72,7 +72,8 @@ export default function register(RED: NodeAPI): void {
     const status = new ThrottledStatus(node);
     const settings = new SettingsReader(RED, node);
     const recordStarts = feedsAckBatcher(RED, def);
-    const options = readLineOptions(def, settings, recordStarts);
+    const records = readMultiline(def, settings);
+    const options = { ...readLineOptions(def, settings, recordStarts), multiline: records.multiline };
     const out = lineOutput(runtime.batchSizes, def, options.output, 0, recordStarts);
     const eventsWired = (def.wires?.[1] ?? []).length > 0;
     const folder = readTyped(RED, node, def.path, def.pathType, 'str');
@@ -107,6 +108,14 @@ export default function register(RED: NodeAPI): void {
       return ['*.log'];
     }
 
+    // A start pattern that does not compile: nothing is read, as records would come out wrong.
+    if (records.problem !== undefined) {
+      runtime.sources.addSource(node, def, () => ({ state: 'error', files: [] }));
+      status.now({ fill: 'red', shape: 'ring', text: RED._('dir-watch.status.badMultiline') });
+      node.error(RED._('dir-watch.errors.badMultiline', { message: records.problem }));
+      node.on('close', (_removed: boolean, done: () => void) => done());
+      return;
+    }
     if (!root) {
       runtime.sources.addSource(node, def, () => ({ state: 'noPath', files: [] }));
       if (folder.env) node.warn(RED._('dir-watch.warnings.envUnset', { name: folder.env }));

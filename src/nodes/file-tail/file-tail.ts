@@ -5,7 +5,7 @@
 import type { NodeAPI, Node, NodeMessage, DoneFn } from '../shared/red';
 import { SettingsReader, compactCount, readTyped, stateDir } from '../shared/config';
 import { ThrottledStatus } from '../shared/status';
-import { feedsAckBatcher, lineOutput, readLineOptions, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
+import { feedsAckBatcher, lineOutput, readLineOptions, readMultiline, reportCheckpointProblem, reportNotice, type LineSourceDef } from '../shared/line-output';
 import {
   CheckpointStore,
   PositionBook,
@@ -44,7 +44,10 @@ export default function register(RED: NodeAPI): void {
     const leave = runtime.join();
     const status = new ThrottledStatus(node);
     const recordStarts = feedsAckBatcher(RED, def);
-    const { output, ...baseOptions } = readLineOptions(def, new SettingsReader(RED, node), recordStarts);
+    const settings = new SettingsReader(RED, node);
+    const { output, ...lineOptions } = readLineOptions(def, settings, recordStarts);
+    const records = readMultiline(def, settings);
+    const baseOptions = { ...lineOptions, multiline: records.multiline };
     const out = lineOutput(runtime.batchSizes, def, output, 0, recordStarts);
     const store = new CheckpointStore(path.join(stateDir(RED), 'checkpoints'));
     // One checkpoint per node, for the path it follows now; a stop and start,
@@ -68,9 +71,9 @@ export default function register(RED: NodeAPI): void {
     /** The last path asked for lies outside the allow-list (shown in the sidebar). */
     let refused = false;
 
-    /** "1 line", "12 lines", "1.2k lines": `count` picks the plural form, `lines` is shown. */
+    /** "1 line", "12 lines", "1.2k lines" (or records): `count` picks the plural form, `lines` is shown. */
     function linesStatus(): string {
-      return RED._('file-tail.status.lines', { lines: compactCount(lineCount), count: lineCount });
+      return RED._(records.multiline ? 'file-tail.status.records' : 'file-tail.status.lines', { lines: compactCount(lineCount), count: lineCount });
     }
 
     function emit(chunk: LineChunk, ticket: Ticket): void {
@@ -113,6 +116,12 @@ export default function register(RED: NodeAPI): void {
     }
 
     function startSession(given: string): void {
+      // A start pattern that does not compile: nothing is read, as records would come out wrong.
+      if (records.problem !== undefined) {
+        status.now({ fill: 'red', shape: 'ring', text: RED._('file-tail.status.badMultiline') });
+        node.error(RED._('file-tail.errors.badMultiline', { message: records.problem }));
+        return;
+      }
       if (!given) {
         status.now({ fill: 'grey', shape: 'ring', text: RED._('file-tail.status.noPath') });
         return;

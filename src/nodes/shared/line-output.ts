@@ -5,7 +5,19 @@
  */
 import type { NodeAPI, Node, NodeDef, NodeMessage } from './red';
 import type { SettingsReader } from './config';
-import { settleTicket, type CheckpointProblem, type DeliveryLedger, type FollowerNotice, type LineChunk, type SplitterSettings, type Ticket } from '../../lib/index';
+import {
+  MULTILINE_MODES,
+  recordRule,
+  settleTicket,
+  type CheckpointProblem,
+  type DeliveryLedger,
+  type FollowerNotice,
+  type LineChunk,
+  type MultilineMode,
+  type MultilineSettings,
+  type SplitterSettings,
+  type Ticket,
+} from '../../lib/index';
 
 export type Output = 'line' | 'lines';
 
@@ -19,6 +31,29 @@ export interface LineSourceDef extends NodeDef {
   pollInterval?: number | string;
   maxLineBytes?: number | string;
   longLines?: string;
+  multiline?: string;
+  multilineStart?: string;
+  multilineMaxLines?: number | string;
+  multilineTimeout?: number | string;
+}
+
+/** The multiline settings read: records to join, none, or a start pattern that does not compile (the node shows why and reads nothing). */
+export type MultilineChoice = { multiline: MultilineSettings | undefined; problem?: undefined } | { multiline?: undefined; problem: string };
+
+/**
+ * The multiline settings, through `settings` (a bad number warns and gets
+ * its default). Flows saved before multiline existed have none: `none`.
+ */
+export function readMultiline(def: LineSourceDef, settings: SettingsReader): MultilineChoice {
+  const mode = settings.option<MultilineMode>('multiline', def.multiline, MULTILINE_MODES, 'none');
+  if (mode === 'none') return { multiline: undefined };
+  const maxLines = settings.number('multilineMaxLines', def.multilineMaxLines, { fallback: 500, min: 1, integer: true });
+  const timeoutMs = settings.seconds('multilineTimeout', def.multilineTimeout, { fallback: 5, min: 0, aboveMin: true });
+  try {
+    return { multiline: { rule: recordRule(mode, def.multilineStart), maxLines, timeoutMs } };
+  } catch (err) {
+    return { problem: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 /**
@@ -246,6 +281,9 @@ export function reportNotice(RED: NodeAPI, node: Node, type: string, notice: Fol
       break;
     case 'nul-skipped':
       node.warn(RED._(key('nulSkipped'), { path: notice.path, bytes: notice.bytes }));
+      break;
+    case 'long-record':
+      node.warn(RED._(key('longRecord'), { path: notice.path, max: notice.lines, offset: notice.offset }));
       break;
   }
 }
