@@ -150,8 +150,8 @@ const ZONES = [
   ['-0530', -330],
 ];
 
-/** A BSD time within 150 days of NOW, in one of ZONES, and the instant it names. */
-const bsdTime = fc.record({ delta: fc.integer({ min: -150 * 86400, max: 150 * 86400 }), zone: fc.constantFrom(...ZONES) }).map(({ delta, zone }) => {
+/** A BSD time from 300 days before NOW to 6 days after (the year policy's week), in one of ZONES, and the instant it names. */
+const bsdTime = fc.record({ delta: fc.integer({ min: -300 * 86400, max: 6 * 86400 }), zone: fc.constantFrom(...ZONES) }).map(({ delta, zone }) => {
   const ms = Date.parse(NOW) + delta * 1000;
   const wall = new Date(ms + zone[1] * 60000);
   const text = `${MONTHS[wall.getUTCMonth()]} ${String(wall.getUTCDate()).padStart(2, ' ')} ${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}`;

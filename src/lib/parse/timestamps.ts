@@ -98,7 +98,11 @@ export function zoneOffsetMinutes(zone: string, atMs: number): number | undefine
   if (!format || !Number.isFinite(atMs)) return undefined;
   const parts: Record<string, number> = {};
   for (const p of format.formatToParts(new Date(atMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  // Not Date.UTC(year, ...): it reads the years 0-99 as 1900-1999.
+  const wallDate = new Date(0);
+  wallDate.setUTCFullYear(parts.year, parts.month - 1, parts.day);
+  wallDate.setUTCHours(parts.hour, parts.minute, parts.second, 0);
+  const wall = wallDate.getTime();
   return Math.round((wall - Math.floor(atMs / 1000) * 1000) / 60000);
 }
 
@@ -169,8 +173,13 @@ export function readClfTimestamp(text: string): string | undefined {
   const month = monthNumber(m[2]);
   if (month === undefined) return undefined;
   const clock = { year: Number(m[3]), month, day: Number(m[1]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), millisecond: m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)) };
-  return isoOf(instantOf(clock, 'UTC', fixedOffsetMinutes(m[8])));
+  const offset = fixedOffsetMinutes(m[8]);
+  // An offset out of range (+2500) is no time, not a time in UTC.
+  return offset === undefined ? undefined : isoOf(instantOf(clock, 'UTC', offset));
 }
+
+/** How far a sender's clock may be ahead of ours: a time up to this far in the future is taken as this year's. */
+const CLOCK_AHEAD_MS = 7 * 24 * 3600 * 1000;
 
 const BSD_PATTERN = /^([A-Za-z]{3}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: (Z|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Za-z_]+\/[A-Za-z_/+-]+))?$/;
 
@@ -180,9 +189,11 @@ const BSD_PATTERN = /^([A-Za-z]{3}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):
  * CEF's `rt` is often written) or a zone after it.
  *
  * Without a year the year is guessed from `context.now`: of last year, this
- * year and next, the one that puts the time nearest to now. A December line
- * read in January is last December's; a line a sender's fast clock dates
- * 1 January, read on 31 December, is next year's.
+ * year and next, the latest that puts the time no more than a week after
+ * now. Log lines are read after they are written, often long after (a
+ * backlog), so the past is preferred: a December line read in January is last
+ * December's, an October line read in June last October's. The week allows
+ * for a sender's fast clock: its 1 January, read on 31 December, is next year's.
  */
 export function readBsdTimestamp(text: string, context: ParseContext): string | undefined {
   const m = BSD_PATTERN.exec(text);
@@ -194,14 +205,13 @@ export function readBsdTimestamp(text: string, context: ParseContext): string | 
   const zone = zoneText !== undefined && offset === undefined ? zoneText : context.timezone;
   const base = { month, day: Number(m[2]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), millisecond: m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)) };
   if (m[3] !== undefined) return isoOf(instantOf({ ...base, year: Number(m[3]) }, zone, offset));
-  const now = context.now.getTime();
+  const latest = context.now.getTime() + CLOCK_AHEAD_MS;
   const thisYear = context.now.getUTCFullYear();
-  let best: number | undefined;
-  for (const year of [thisYear - 1, thisYear, thisYear + 1]) {
+  for (const year of [thisYear + 1, thisYear, thisYear - 1]) {
     const at = instantOf({ ...base, year }, zone, offset);
-    if (at !== undefined && (best === undefined || Math.abs(at - now) < Math.abs(best - now))) best = at;
+    if (at !== undefined && at <= latest) return isoOf(at);
   }
-  return isoOf(best);
+  return undefined;
 }
 
 /**
