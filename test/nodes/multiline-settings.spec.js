@@ -6,6 +6,7 @@
 //     the cause, and nothing read (no engine started, also not on msg.path);
 //   - a bad number (Max lines, Timeout) or an unknown mode: a warning naming
 //     the setting's label, and the documented default used;
+//   - the help's preset examples come out as the help says;
 //   - the status texts fit a node's status (under 20 characters);
 //   - the editor marks the same values red, and accepts flows saved before
 //     the settings existed.
@@ -84,8 +85,8 @@ describe('multiline settings of file-tail and dir-watch', function () {
   }
 
   describe('a start pattern that does not compile', function () {
-    // Needs the multiline rules (src/lib/multiline-rules.ts): until they land,
-    // recordRule accepts any pattern and these tests fail.
+    // The refusal comes from recordRule (src/lib/multiline-rules.ts): with its
+    // placeholder, which accepts any pattern, these tests fail.
     for (const type of TYPES) {
       for (const lang of LANGS) {
         it(`${type} (${lang}): a red status, an error naming the cause, and nothing is read`, async function () {
@@ -193,6 +194,43 @@ describe('multiline settings of file-tail and dir-watch', function () {
       }
     });
   });
+});
+
+describe('the help\'s multiline examples', function () {
+  const server = serverPerTest('log-ingest-multiline-help-');
+
+  /** The <pre> example of each preset in a type's help: {mode: text}. */
+  function examples(type, lang) {
+    const help = fs.readFileSync(path.join(dist, 'nodes', type, 'locales', lang, `${type}.html`), 'utf8');
+    const found = {};
+    for (const m of help.matchAll(/<dt>(java|python|indented|timestamp)<\/dt>\s*<dd>(?:(?!<\/dd>)[\s\S])*?<pre>([\s\S]*?)<\/pre>/g)) {
+      found[m[1]] = m[2].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    }
+    return found;
+  }
+
+  it('are the same in every language and for both nodes', function () {
+    const reference = examples('file-tail', 'en-US');
+    Object.keys(reference).should.eql(['java', 'python', 'indented', 'timestamp']);
+    for (const type of TYPES) for (const lang of LANGS) examples(type, lang).should.eql(reference, `${type} ${lang}`);
+  });
+
+  // Each example is documented as two records: every line but the last, then the last.
+  for (const [mode, text] of Object.entries(examples('file-tail', 'en-US'))) {
+    it(`${mode}: file-tail sends the example as the help says, each record one msg.payload, and counts records`, async function () {
+      const logFile = path.join(server.dir, 'app.log');
+      fs.writeFileSync(logFile, `${text}\n`);
+      await helper.load(await nodeModuleRenderingIn('file-tail', 'en-US'), [
+        { id: 'n', type: 'file-tail', path: logFile, startAt: 'beginning', multiline: mode, multilineTimeout: 0.05, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]);
+      const lines = text.split('\n');
+      const messages = await collector(helper.getNode('out')).until((m) => m.length >= 2);
+      messages.map((m) => m.payload).should.eql([lines.slice(0, -1).join('\n'), lines[lines.length - 1]]);
+      // The status counts records, not lines.
+      await nextCall(helper.getNode('n'), 'status', (status) => status && status.text === '2 records');
+    });
+  }
 });
 
 describe('multiline status texts', function () {
