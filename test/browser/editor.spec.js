@@ -8,6 +8,9 @@
 //   - each flow (non-config) type: dragged from the palette, edited (name and
 //     fields of its own, typed inputs included), deployed, and checked in GET
 //     /flows; rows that only matter in another mode are hidden;
+//   - file-tail and dir-watch: the multiline rows follow the mode (the start
+//     pattern for custom only, the record limits unless none), and a start
+//     pattern that is empty or does not compile is marked red;
 //   - the file tail's status changes as a log generator writes its file (the
 //     file named by an environment variable, through its typed input);
 //   - the kill switch node's button engages and releases its switch;
@@ -191,8 +194,10 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
   };
   /** Rows that must be hidden once FIELDS are set: they only matter in another mode. */
   const HIDDEN = {
-    'file-tail': ['.form-row-file-tail-lines-tip'], // output "line"
-    'dir-watch': ['.form-row-dir-watch-maxDepth'], // sub-folders not searched
+    // output "line"; multiline "none": no start pattern, no record limits
+    'file-tail': ['.form-row-file-tail-lines-tip', '.form-row-file-tail-multilineStart', '.form-row-file-tail-multiline-records'],
+    // sub-folders not searched; multiline "none"
+    'dir-watch': ['.form-row-dir-watch-maxDepth', '.form-row-dir-watch-multilineStart', '.form-row-dir-watch-multiline-records'],
     'kill-switch': ['.form-row-kill-switch-queueSize'], // mode "discard"
     'micro-batch': ['.micro-batch-ack-row'], // delivery "next-node"
   };
@@ -299,6 +304,58 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
       now.json.should.have.properties({ state: 'released', cause: 'http', claimed: 'editor' });
     }),
   );
+
+  for (const type of ['file-tail', 'dir-watch']) {
+    it(
+      `${type}: the multiline rows follow the mode (start pattern for custom only, limits unless none), and a bad pattern is marked`,
+      guarded(async function () {
+        const id = created[type];
+        if (!id) this.skip(); // the drag-and-drop test above failed
+        await ed.showWorkspace(page, 'e2e0000000000001');
+        await ed.openEditDialog(page, id);
+        const start = `.form-row-${type}-multilineStart`;
+        const records = `.form-row-${type}-multiline-records`;
+        const shown = async () => Object.fromEntries((await ed.visibility(page, [start, records])).map((r) => [r.selector, r.exists && r.visible]));
+        (await shown()).should.eql({ [start]: false, [records]: false }, 'none');
+        for (const mode of ['java', 'python', 'indented', 'timestamp']) {
+          await ed.fillDialog(page, { multiline: mode });
+          (await shown()).should.eql({ [start]: false, [records]: true }, mode);
+        }
+        await ed.fillDialog(page, { multiline: 'custom' });
+        (await shown()).should.eql({ [start]: true, [records]: true }, 'custom');
+        // The pattern is checked in the custom mode only: empty or not compiling, it is marked red.
+        const marked = () => page.evaluate(() => $('#node-input-multilineStart').hasClass('input-error'));
+        const typePattern = async (text) => {
+          await ed.fillDialog(page, { multilineStart: text });
+          await page.locator('#node-input-multilineStart').dispatchEvent('change'); // as leaving the field does
+        };
+        (await marked()).should.equal(true, 'an empty pattern');
+        await typePattern('(');
+        (await marked()).should.equal(true, 'a pattern that does not compile');
+        await ed.fillDialog(page, { multiline: 'java' });
+        (await marked()).should.equal(false, 'a pattern the mode does not read');
+        await ed.fillDialog(page, { multiline: 'custom' });
+        (await marked()).should.equal(true, 'the custom mode again');
+        await typePattern('^\\d{4}-\\d{2}');
+        (await marked()).should.equal(false, 'a pattern that compiles');
+        await ed.fillDialog(page, { multilineMaxLines: '200', multilineTimeout: '2' });
+        await ed.closeEditDialog(page);
+        const inEditor = await page.evaluate((nid) => {
+          const n = RED.nodes.node(nid);
+          return { valid: n.valid, errors: n.validationErrors || [] };
+        }, id);
+        inEditor.valid.should.equal(true, `${type} is invalid: ${inEditor.errors.join(', ')}`);
+        await ed.deploy(page);
+        const deployed = (await ed.getFlows(node.url)).find((n) => n.id === id);
+        ({ multiline: deployed.multiline, multilineStart: deployed.multilineStart, multilineMaxLines: String(deployed.multilineMaxLines), multilineTimeout: String(deployed.multilineTimeout) }).should.eql({
+          multiline: 'custom',
+          multilineStart: '^\\d{4}-\\d{2}',
+          multilineMaxLines: '200',
+          multilineTimeout: '2',
+        });
+      }),
+    );
+  }
 
   it(
     'runs the demo flow (file tail -> micro batch -> debug)',

@@ -195,6 +195,25 @@ describe(`0.1.0 nodes in the editor of a real Node-RED ${nr.version} on Node ${n
   );
 
   it(
+    'shows multiline records off for the file-tail and dir-watch saved before them: no start pattern, no record limits',
+    guarded(async function () {
+      if (!imported.length) this.skip(); // the import failed
+      const sources = imported.filter(({ saved }) => saved.type === 'file-tail' || saved.type === 'dir-watch');
+      sources.length.should.be.above(0);
+      const problems = [];
+      for (const { saved, id } of sources) {
+        await openDialog(saved, id);
+        const mode = await page.evaluate(() => $('#node-input-multiline').val());
+        const rows = await ed.visibility(page, [`.form-row-${saved.type}-multilineStart`, `.form-row-${saved.type}-multiline-records`]);
+        await cancelDialog(saved);
+        if (mode !== 'none') problems.push(`${saved.type} "${saved.name}": Multiline shows ${JSON.stringify(mode)}`);
+        for (const row of rows) if (!row.exists || row.visible) problems.push(`${saved.type} "${saved.name}": ${row.selector} ${row.exists ? 'shown' : 'missing'}`);
+      }
+      problems.should.eql([]);
+    }),
+  );
+
+  it(
     'deploys the imported flow as it is, and shows the same after a reload (the flow file upgraded)',
     guarded(async function () {
       if (!imported.length) this.skip();

@@ -43,6 +43,23 @@ function helpSummary(type, lang) {
   return m[1].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
 }
 
+/** The texts of the multiline settings in the file-tail and dir-watch dialogs (rows shown or hidden by the mode). */
+const MULTILINE_KEYS = [
+  'label.multiline',
+  'label.multilineStart',
+  'label.multilineMaxLines',
+  'label.multilineTimeout',
+  ...['none', 'java', 'python', 'indented', 'timestamp', 'custom'].map((mode) => `multiline.${mode}`),
+  'placeholder.multilineStart',
+  'hint.multilineMaxLines',
+  'hint.multilineTimeout',
+  'tip.multiline',
+  'tooltip.multiline',
+  'tooltip.multilineStart',
+  'tooltip.multilineMaxLines',
+  'tooltip.multilineTimeout',
+];
+
 const IDS = {
   tab: 'de00000000000001',
   config: 'de00000000000002',
@@ -184,6 +201,10 @@ describe(`editor in German in a real Node-RED ${nodeRedInfo(nodeRedDir).version}
           const de = catalog(type, 'de');
           const texts = await dialogTexts(page);
           texts.filter((t) => t.key.startsWith(`${type}.`)).length.should.be.above(0, `${type}: no text of its own catalog in the dialog`);
+          if (type === 'file-tail' || type === 'dir-watch') {
+            const keys = new Set(texts.map((t) => t.key));
+            MULTILINE_KEYS.filter((key) => !keys.has(`${type}.${key}`)).should.eql([], `${type}: multiline texts missing from the dialog`);
+          }
           const wrong = [];
           for (const t of texts) {
             const want = lookup(de, t.key);
