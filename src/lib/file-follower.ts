@@ -193,6 +193,8 @@ export class FileFollower {
       this.sizes.set(reader, before.size);
       // Truncated (and written again) before or after its rotation: as the current file.
       if ((await this.readThrough(reader)) === 'halted') return;
+      // Its last record is complete: newer lines are in a newer file, and go after it.
+      await reader.flushRecord(this.deliver);
       if (before.nlink === 0 || now - reader.lastGrowthAt >= wait) {
         // Finished: its last line, if unterminated, is complete now.
         await reader.flushPartial(this.deliver);

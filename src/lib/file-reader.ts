@@ -312,6 +312,11 @@ export class FileReader {
   /** After a quiet time (see quietFlushMs): flushes the line in progress only when `idleFlushMs` allows it. */
   async flushQuiet(idleFlushMs: number, deliver: (chunk: LineChunk) => Promise<void> | void): Promise<void> {
     if (idleFlushMs > 0 || !this.splitter.inLine) return this.flushPartial(deliver);
+    return this.flushRecord(deliver);
+  }
+
+  /** Emits the record in progress, not a line in progress (which may yet get its delimiter). */
+  async flushRecord(deliver: (chunk: LineChunk) => Promise<void> | void): Promise<void> {
     if (!this.joiner?.holding) return;
     const chunk = this.emptyChunk(this.joiner.consumed);
     appendRecords(chunk, this.joiner.flush(), this.keepLineEnds);

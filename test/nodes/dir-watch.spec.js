@@ -656,6 +656,7 @@ describe('dir-watch editor files (static)', function () {
       name: '', path: '', pathType: 'str', pattern: '*.log', exclude: '', recursive: false, maxDepth: 8, startAt: 'end', output: 'line',
       encoding: 'utf8', delimiter: '\\n', idleFlush: 1, pollInterval: 1, maxLineBytes: 1048576, longLines: 'cut',
       maxOpenFiles: 4096, ignoreOlder: 0, symlinks: 'skip', pseudoFs: false, warnFiles: 10000, killSwitch: '',
+      multiline: 'none', multilineStart: '', multilineMaxLines: 500, multilineTimeout: 5,
     });
     const ids = [...html.matchAll(/id="node-input-([A-Za-z]+)"/g)].map((m) => m[1]).sort();
     ids.should.eql(Object.keys(def.defaults).sort());

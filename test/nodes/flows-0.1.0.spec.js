@@ -129,9 +129,9 @@ describe('flows saved with 0.1.0', function () {
     for (const type of PACK_TYPES) types.has(type).should.be.true(`no ${type} in the fixture`);
     const later = Object.fromEntries(fixture.filter((n) => PACK_TYPES.includes(n.type)).map((n) => [n.type, Object.keys(laterSettings(n)).sort()]));
     later.should.eql({
-      'file-tail': ['killSwitch', 'pathType'],
+      'file-tail': ['killSwitch', 'multiline', 'multilineMaxLines', 'multilineStart', 'multilineTimeout', 'pathType'],
       'micro-batch': ['ackTimeout', 'ackTimeoutType', 'delivery', 'intervalType', 'killSwitch', 'maxBytesType', 'maxInFlight', 'maxInFlightType', 'maxSizeType', 'retries', 'retriesType'],
-      'dir-watch': ['pathType', 'pseudoFs', 'symlinks', 'warnFiles'],
+      'dir-watch': ['multiline', 'multilineMaxLines', 'multilineStart', 'multilineTimeout', 'pathType', 'pseudoFs', 'symlinks', 'warnFiles'],
       'kill-switch': [],
       'kill-switch-config': [],
     });
