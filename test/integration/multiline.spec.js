@@ -135,14 +135,15 @@ describe(`multiline records in a real Node-RED ${nr.version} on Node ${nodeVer} 
     await start();
     const writing = write();
     // The kill: once the writer passed its record and some records have arrived.
-    await t.sink.until((s) => t.killNow && s.lines().length > 0, { what: 'records before the kill', timeoutMs: 90000, exited: t.node.exited });
+    const checkpointFile = path.join(base, 'user', 'log-ingest', 'checkpoints', 'tail.json');
+    await t.sink.until((s) => t.killNow && s.lines().length > 0 && fs.existsSync(checkpointFile), { what: 'records and a checkpoint before the kill', timeoutMs: 90000, exited: t.node.exited });
     const killed = t.node;
     t.node = null;
     const exit = await killed.stop('SIGKILL');
     should(exit.signal).equal('SIGKILL');
     const deliveredBeforeKill = t.sink.refresh().runs()[0].flatMap((b) => b.lines).map(recordNumber);
     // Where the killed process would resume: each file's checkpoint at a record's first byte.
-    const saved = JSON.parse(fs.readFileSync(path.join(base, 'user', 'log-ingest', 'checkpoints', 'tail.json'), 'utf8'));
+    const saved = JSON.parse(fs.readFileSync(checkpointFile, 'utf8'));
     for (const entry of saved.files) {
       const known = [...starts.values()].some((set) => set.has(entry.offset));
       should(known).be.true(`checkpoint offset ${entry.offset} is not at a record's first byte`);
@@ -217,7 +218,8 @@ describe(`the example "File tail - Java stack traces as records" in a real Node-
     const until = (predicate) => untilEvent(progress, 'debug', predicate);
     // The flow's own entries show the file is followed from here on; a trace of its own among them.
     await until(() => records.some((r) => r.includes('\nCaused by: ')));
-    const ours = Array.from({ length: 20 }, (_, i) => recordText(9000 + i, 1 + ((i * 37) % 60)));
+    // Records of up to 12 lines: the debug node shows 1,000 characters of a message.
+    const ours = Array.from({ length: 20 }, (_, i) => recordText(9000 + i, 1 + ((i * 7) % 12)));
     for (const text of ours) fs.appendFileSync(path.join(dir, 'java-app.log'), `${text}\n`);
     await until(() => ours.every((text) => records.includes(text) && batches.includes(text)));
     for (const got of [records, batches]) {

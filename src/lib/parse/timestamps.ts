@@ -27,8 +27,11 @@ export function monthNumber(name: string): number | undefined {
   return i < 0 ? undefined : i + 1;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1];
 }
 
 function validClock(c: WallClock): boolean {
@@ -46,6 +49,8 @@ function validClock(c: WallClock): boolean {
 /** Milliseconds since the epoch of a wall clock read as UTC (a leap second counts as :59.999). */
 function utcMs(c: WallClock): number {
   const leap = c.second === 60;
+  // Date.UTC makes no object (this runs per line); it reads the years 0-99 as 1900-1999, so not for those.
+  if (c.year >= 100) return Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute, leap ? 59 : c.second, leap ? 999 : c.millisecond);
   const t = new Date(0);
   t.setUTCFullYear(c.year, c.month - 1, c.day);
   t.setUTCHours(c.hour, c.minute, leap ? 59 : c.second, leap ? 999 : c.millisecond);
@@ -125,16 +130,49 @@ export function instantOf(clock: WallClock, zone: string, offsetMinutes?: number
 
 /** ISO 8601 UTC with milliseconds, or undefined for an instant out of range. */
 export function isoOf(ms: number | undefined): string | undefined {
-  if (ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return undefined;
-  const year = new Date(ms).getUTCFullYear();
-  if (year < 0 || year > 9999) return undefined;
+  // Years 0 to 9999 (toISOString writes others with a sign and six digits).
+  if (ms === undefined || !(ms >= -62167219200000 && ms <= 253402300799999)) return undefined;
   return new Date(ms).toISOString();
 }
 
 const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** ISO 8601 / RFC 3339 (`2003-10-11T22:14:15.003-07:00`); without a zone, in `zone`. */
+/**
+ * The last time read, per reader: the lines of a burst mostly share their
+ * time to the second, and reading one costs more than the rest of a parse.
+ */
+class LastRead {
+  private text = '';
+  private zone = '';
+  private at = 0;
+  private iso: string | undefined;
+
+  /** The time read last for this text and zone, when read within `withinMs` of `now` (0: any time). */
+  get(text: string, zone: string, now = 0, withinMs = 0): string | undefined | null {
+    if (text !== this.text || zone !== this.zone || (withinMs > 0 && Math.abs(now - this.at) > withinMs)) return null;
+    return this.iso;
+  }
+
+  set(text: string, zone: string, iso: string | undefined, now = 0): string | undefined {
+    this.text = text;
+    this.zone = zone;
+    this.at = now;
+    this.iso = iso;
+    return iso;
+  }
+}
+
+const lastIso = new LastRead();
+const lastClf = new LastRead();
+const lastBsd = new LastRead();
+
 export function readIsoTimestamp(text: string, zone: string): string | undefined {
+  const known = lastIso.get(text, zone);
+  return known !== null ? known : lastIso.set(text, zone, readIsoAfresh(text, zone));
+}
+
+function readIsoAfresh(text: string, zone: string): string | undefined {
   const m = ISO_PATTERN.exec(text);
   if (!m) return undefined;
   const clock: WallClock = {
@@ -168,6 +206,11 @@ export function readEpoch(value: unknown): string | undefined {
 
 /** Apache/nginx `10/Oct/2000:13:55:36 -0700` (the brackets already removed). */
 export function readClfTimestamp(text: string): string | undefined {
+  const known = lastClf.get(text, '');
+  return known !== null ? known : lastClf.set(text, '', readClfAfresh(text));
+}
+
+function readClfAfresh(text: string): string | undefined {
   const m = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ([+-]\d{4})$/.exec(text);
   if (!m) return undefined;
   const month = monthNumber(m[2]);
@@ -196,6 +239,13 @@ const BSD_PATTERN = /^([A-Za-z]{3}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):
  * for a sender's fast clock: its 1 January, read on 31 December, is next year's.
  */
 export function readBsdTimestamp(text: string, context: ParseContext): string | undefined {
+  const now = context.now.getTime();
+  // The year guessed depends on now: a minute later it is the same but at a year's edge.
+  const known = lastBsd.get(text, context.timezone, now, 60_000);
+  return known !== null ? known : lastBsd.set(text, context.timezone, readBsdAfresh(text, context), now);
+}
+
+function readBsdAfresh(text: string, context: ParseContext): string | undefined {
   const m = BSD_PATTERN.exec(text);
   if (!m) return undefined;
   const month = monthNumber(m[1]);
