@@ -40,7 +40,7 @@
  * when they are ones. A syslog header adds the syslog format's ECS fields
  * (host.hostname from it when `dhost` is absent).
  */
-import type { LineFormat, NativeFields, ParseContext, ParseOutcome } from './format-types';
+import { neverThrows, type LineFormat, type NativeFields, type ParseContext, type ParseOutcome } from './format-types';
 import { ecsBase, setEcs } from './ecs-fields';
 import { readTimestamp } from './timestamps';
 import { copyHeaderTime, findBodyMarker, readSyslogHeader, setSyslogEcs, type EmbeddedBody } from './syslog';
@@ -114,14 +114,7 @@ function detectCef(line: string): boolean {
 export const cefFormat: LineFormat = {
   name: 'cef',
   detect: detectCef,
-  parse(line, context) {
-    try {
-      return parseCef(line, context);
-    } catch (err) {
-      // Not expected: the readers check every index. A line must never throw all the same.
-      return { ok: false, error: { message: `unreadable CEF line (${(err as Error).message})`, at: 0 } };
-    }
-  },
+  parse: neverThrows('CEF', parseCef),
   toEcs(fields, line) {
     const ecs = ecsBase(line, fields.timestamp);
     const extensions = (fields.extensions ?? {}) as Record<string, string>;

@@ -46,3 +46,17 @@ export interface LineFormat {
   /** This format's native fields as ECS, nested objects (`{ log: { syslog: { ... } } }`); `event.original` is the line. */
   toEcs(fields: NativeFields, line: string): Record<string, unknown>;
 }
+
+/**
+ * A format's parse, guarded: the readers check every index, but a bug in one
+ * must give an error for the line, never an exception out of the node.
+ */
+export function neverThrows(label: string, parse: (line: string, context: ParseContext) => ParseOutcome): LineFormat['parse'] {
+  return (line, context) => {
+    try {
+      return parse(line, context);
+    } catch (err) {
+      return { ok: false, error: { message: `unreadable ${label} line (${err instanceof Error ? err.message : String(err)})`, at: 0 } };
+    }
+  };
+}

@@ -33,7 +33,7 @@
  * ECS's event.category and event.action do not mean that. A syslog header
  * adds the syslog format's ECS fields.
  */
-import type { LineFormat, NativeFields, ParseContext, ParseOutcome } from './format-types';
+import { neverThrows, type LineFormat, type NativeFields, type ParseContext, type ParseOutcome } from './format-types';
 import { ecsBase, own, setEcs } from './ecs-fields';
 import { readTimestamp } from './timestamps';
 import { copyHeaderTime, findBodyMarker, readSyslogHeader, setSyslogEcs, type EmbeddedBody } from './syslog';
@@ -145,14 +145,7 @@ function detectLeef(line: string): boolean {
 export const leefFormat: LineFormat = {
   name: 'leef',
   detect: detectLeef,
-  parse(line, context) {
-    try {
-      return parseLeef(line, context);
-    } catch (err) {
-      // Not expected: the readers check every index. A line must never throw all the same.
-      return { ok: false, error: { message: `unreadable LEEF line (${(err as Error).message})`, at: 0 } };
-    }
-  },
+  parse: neverThrows('LEEF', parseLeef),
   toEcs(fields, line) {
     const ecs = ecsBase(line, fields.timestamp);
     const attributes = (fields.attributes ?? {}) as Record<string, string>;

@@ -39,7 +39,7 @@
  * `host.hostname`, `process.name` (the app name) and `process.pid` (when
  * the process id is digits).
  */
-import type { LineFormat, NativeFields, ParseContext, ParseOutcome } from './format-types';
+import { neverThrows, type LineFormat, type NativeFields, type ParseContext, type ParseOutcome } from './format-types';
 import { readTimestamp } from './timestamps';
 import { ecsBase, setEcs, type EcsObject } from './ecs-fields';
 import { looksLike5424, parse5424 } from './syslog-5424';
@@ -57,14 +57,7 @@ const DETECT = /^(?:<\d{1,3}>|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d[ .]|\d{4}-\d\
 export const syslogFormat: LineFormat = {
   name: 'syslog',
   detect: (line) => DETECT.test(line.slice(0, 600)),
-  parse(line, context) {
-    try {
-      return parseSyslog(line, context);
-    } catch (err) {
-      // Not expected: the readers check every index. A line must never throw all the same.
-      return { ok: false, error: { message: `unreadable syslog line (${(err as Error).message})`, at: 0 } };
-    }
-  },
+  parse: neverThrows('syslog', parseSyslog),
   toEcs(fields, line) {
     const ecs = ecsBase(line, fields.timestamp);
     if (typeof fields.message === 'string') setEcs(ecs, 'message', fields.message);
