@@ -306,6 +306,10 @@ function eventsFlow({ file, multiline, multilineTimeoutS = 5, parse, batchSize, 
   const batchId = id();
   const parseId = id();
   const tail = fileTailNode(t.id, { file, output: 'lines', startAt: 'end' }, [batchId]);
+  // Only the file's change event (after the one write of the burst) starts the
+  // read: a safety-net poll landing inside the write would start it early and
+  // make a rate counted from the end of the write too high.
+  tail.pollInterval = 60;
   if (multiline) Object.assign(tail, { multiline, multilineStart: '', multilineMaxLines: 500, multilineTimeout: multilineTimeoutS });
   const batch = { id: batchId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[parse ? parseId : m.sinkId]] };
   const nodes = [t, tail, batch, ...m.nodes];
