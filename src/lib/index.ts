@@ -49,3 +49,6 @@ export { RateMeter } from './rate-meter';
 export { maxOpenFilesWithin, openFileLimit } from './open-file-limit';
 export { printable } from './printable-text';
 export { PROMETHEUS_CONTENT_TYPE, formatMetrics, type MetricFamily, type MetricSample } from './prometheus-text';
+export { LogParser, PARSER_FORMATS, SCHEMAS, type BatchResult, type LineFailure, type LineResult, type LogParserOptions, type ParserFormat } from './parse/log-parser';
+export type { FormatName, ParseError, SchemaName } from './parse/format-types';
+export { isKnownTimezone } from './parse/timestamps';

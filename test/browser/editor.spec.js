@@ -188,6 +188,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     'micro-batch': () => ({ interval: { type: 'num', value: '3' }, maxSize: '250' }),
     'kill-switch': () => ({ controlTopic: 'ops/stop', mode: 'discard' }),
     'dir-watch': () => ({ path: path.dirname(logFile), pattern: '*.log,*.txt' }),
+    'log-parse': () => ({ format: 'syslog', schema: 'native', timezone: 'Europe/Berlin', onError: 'keep' }),
   };
   /** Rows that must be hidden once FIELDS are set: they only matter in another mode. */
   const HIDDEN = {
@@ -195,6 +196,7 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     'dir-watch': ['.form-row-dir-watch-maxDepth'], // sub-folders not searched
     'kill-switch': ['.form-row-kill-switch-queueSize'], // mode "discard"
     'micro-batch': ['.micro-batch-ack-row'], // delivery "next-node"
+    'log-parse': ['.log-parse-pattern-row'], // format "syslog"
   };
   /** What GET /flows holds for the fields set. */
   const expectedProperties = (fields) =>

@@ -51,6 +51,7 @@ const IDS = {
   'micro-batch': 'de00000000000005',
   'kill-switch': 'de00000000000006',
   'batch-ack': 'de00000000000007',
+  'log-parse': 'de00000000000008',
 };
 
 function flows(tmpDir) {
@@ -64,6 +65,7 @@ function flows(tmpDir) {
     { id: IDS['dir-watch'], z: IDS.tab, type: 'dir-watch', name: '', path: missing, pattern: '*.log', exclude: '', recursive: false, maxDepth: 8, ...line, maxOpenFiles: 512, ignoreOlder: 0, killSwitch: '', x: 160, y: 180, wires: [[], []] },
     { id: IDS['kill-switch'], z: IDS.tab, type: 'kill-switch', name: '', killSwitch: IDS.config, controlTopic: 'kill-switch', mode: 'hold', queueSize: 1000, initial: 'released', x: 400, y: 180, wires: [[], []] },
     { id: IDS['batch-ack'], z: IDS.tab, type: 'batch-ack', name: '', success: 'any', x: 640, y: 80, wires: [[]] },
+    { id: IDS['log-parse'], z: IDS.tab, type: 'log-parse', name: '', format: 'auto', pattern: '', schema: 'ecs', timezone: 'UTC', property: 'payload', onError: 'output2', x: 640, y: 180, wires: [[], []] },
   ];
 }
 

@@ -1,9 +1,97 @@
-/** Placeholder until the json format lands: every line fails. */
-import type { LineFormat } from './format-types';
+/**
+ * JSON lines: each line is one JSON object (`{"level":"info","msg":"up"}`).
+ *
+ * Native fields: the line's object itself, every key as the line has it
+ * (`__proto__` too, as an own field), plus
+ * - `timestamp`: the line's time as ISO 8601 UTC, read from the first of
+ *   `@timestamp`, `timestamp`, `time`, `ts`, `date` that the object has as
+ *   a non-empty string or a number (ISO 8601, epoch seconds or
+ *   milliseconds, the Apache form or the BSD syslog form; a time without a
+ *   zone is in the node's timezone);
+ * - `timestampText`: that field's value as written.
+ * Each is added only when the object has no field of that name: a line's
+ * own fields are never replaced. So a line with its own `timestamp` keeps
+ * it as it wrote it (then `timestamp` is ISO 8601 UTC only if the line wrote
+ * it so).
+ *
+ * ECS: the object's fields as they are, dotted names (`"source.ip"`) and
+ * nested objects (`"source":{"ip":...}`) both becoming nested objects
+ * (a JSON line is often ECS already; where a name is given both ways, the
+ * dotted one wins), plus
+ * - `@timestamp`: the normalised time; where the line's own `timestamp` took
+ *   that name, the time field is read again when it names its zone or is
+ *   epoch (else the line's own `@timestamp` is carried as written, if any);
+ * - `message`: from `msg` when the object has no `message`;
+ * - `log.level`: from `level`, `severity` or `lvl` (the first present, as text),
+ *   unless the object has `log.level` itself;
+ * - `event.original`: the line.
+ * Not carried: `timestampText`, and `timestamp` when it is `@timestamp`.
+ *
+ * Errors: "expected a JSON object" (at 0) for any other JSON value, else
+ * JSON.parse's message and the position it names (the line's length for a
+ * line that ends too early, 0 where the message names none). A byte order
+ * mark before the object is skipped.
+ */
+import type { LineFormat, NativeFields, ParseContext, ParseOutcome } from './format-types';
+import { ecsBase } from './ecs-fields';
+import { addLineTime, ecsEntries, ecsTime, mergeEcs, setEcsText } from './json-fields';
+
+/** Where the line's time is looked for, first found first. */
+const TIME_KEYS = ['@timestamp', 'timestamp', 'time', 'ts', 'date'];
+const LEVEL_KEYS = ['level', 'severity', 'lvl'];
+const BYTE_ORDER_MARK = '\uFEFF';
+
+function parseJson(line: string, context: ParseContext): ParseOutcome {
+  const skipped = line.startsWith(BYTE_ORDER_MARK) ? 1 : 0;
+  let value: unknown;
+  try {
+    value = JSON.parse(skipped === 0 ? line : line.slice(skipped));
+  } catch (err) {
+    return { ok: false, error: jsonError(err, line.length, skipped) };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: { message: 'expected a JSON object', at: 0 } };
+  // JSON.parse made this object for this line alone: it is the result, no copy
+  // (a copy by spreading or assignment is where a `__proto__` key goes wrong).
+  const fields = value as NativeFields;
+  addLineTime(fields, TIME_KEYS, context);
+  return { ok: true, fields };
+}
+
+/** JSON.parse's message, and where it says the error is, in the whole line. */
+function jsonError(err: unknown, length: number, skipped: number): { message: string; at: number } {
+  const message = err instanceof Error ? err.message : String(err);
+  const position = /at position (\d+)/.exec(message);
+  if (position) return { message, at: Number(position[1]) + skipped };
+  if (/Unexpected end of JSON input/.test(message)) return { message, at: length };
+  return { message, at: 0 };
+}
+
+function jsonToEcs(fields: NativeFields, line: string): Record<string, unknown> {
+  const ecs = ecsBase(line, ecsTime(fields, TIME_KEYS));
+  mergeEcs(ecs, ecsEntries(fields));
+  if (!Object.prototype.hasOwnProperty.call(fields, 'message')) setEcsText(ecs, 'message', fields.msg);
+  const level = LEVEL_KEYS.find((key) => Object.prototype.hasOwnProperty.call(fields, key) && isText(fields[key]));
+  if (level !== undefined) setEcsText(ecs, 'log.level', fields[level]);
+  return ecs;
+}
+
+function isText(value: unknown): boolean {
+  return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/** True when the first character that is not white space is `{`. */
+function looksLikeJson(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xfeff) continue;
+    return c === 0x7b;
+  }
+  return false;
+}
 
 export const jsonFormat: LineFormat = {
   name: 'json',
-  detect: () => false,
-  parse: () => ({ ok: false, error: { message: 'the json format is not built yet', at: 0 } }),
-  toEcs: (fields) => ({ ...fields }),
+  detect: looksLikeJson,
+  parse: parseJson,
+  toEcs: jsonToEcs,
 };
