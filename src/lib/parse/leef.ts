@@ -98,19 +98,22 @@ type AttributesRead = { ok: true; values: Record<string, string> } | { ok: false
 
 function readAttributes(line: string, start: number, delimiter: string): AttributesRead {
   const values: Record<string, string> = {};
-  let last: string | undefined;
+  // The pair being read: pieces without '=' are added to its value before it is set.
+  let key: string | undefined;
+  let value = '';
   let at = start;
-  while (at <= line.length) {
+  for (;;) {
     const found = line.indexOf(delimiter, at);
     const end = found < 0 ? line.length : found;
     if (end > at) {
       const piece = line.slice(at, end);
       const equals = piece.indexOf('=');
       if (equals > 0) {
-        last = piece.slice(0, equals);
-        own(values, last, piece.slice(equals + 1));
-      } else if (last !== undefined) {
-        own(values, last, values[last] + delimiter + piece);
+        if (key !== undefined) own(values, key, value);
+        key = piece.slice(0, equals);
+        value = piece.slice(equals + 1);
+      } else if (key !== undefined) {
+        value += delimiter + piece;
       } else {
         return { ok: false, message: 'expected key=value in the attributes', at };
       }
@@ -118,6 +121,7 @@ function readAttributes(line: string, start: number, delimiter: string): Attribu
     if (found < 0) break;
     at = found + delimiter.length;
   }
+  if (key !== undefined) own(values, key, value);
   return { ok: true, values };
 }
 

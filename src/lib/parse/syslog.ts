@@ -13,10 +13,11 @@
  *   `emerg` ... `debug`). A 3164 line without a PRI has none of them (no
  *   default priority is made up).
  * - `version`: the RFC 5424 version, a number (1).
- * - `timestamp`: ISO 8601 UTC; `timestampText`: the time as written. RFC 3164
- *   times without a zone are read in the timezone setting, and without a
- *   year get the year that puts them nearest to now (a December line read in
- *   January is of last year).
+ * - `timestamp`: ISO 8601 UTC; `timestampText`: the time as written (alone
+ *   when it is no real time). Times that name no zone (RFC 3164's, or an RFC
+ *   5424 sender's that leaves it out) are read in the timezone setting;
+ *   times without a year get the year that puts them nearest to now (a
+ *   December line read in January is of last year).
  * - `hostname`, `appName`, `procId`, `msgId`: strings; RFC 5424's `-` is
  *   absent. In RFC 3164 `appName` and `procId` come from the tag
  *   (`sshd[4242]:`).
