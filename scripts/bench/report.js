@@ -206,7 +206,9 @@ function sections(results) {
   }
   const ev = results.events;
   if (ev) {
-    const range = (st) => `${M(st.median)} (${M(st.min)} to ${M(st.max)})`;
+    // Parsed lines go at tens of thousands a second: M with two decimals would say 0.03 M for all of them.
+    const K = (x, unitOf = x) => (Number.isFinite(x) && unitOf < 1e5 ? `${(x / 1e3).toFixed(1)} k` : M(x));
+    const range = (st) => `${K(st.median)} (${K(st.min, st.median)} to ${K(st.max, st.median)})`;
     const rows = [];
     for (const { name, file, baseline } of EVENTS_ROWS) {
       const r = ev.subjects[name];
@@ -222,8 +224,8 @@ function sections(results) {
         label,
         `${range(r.lineRate)} lines/s`,
         multiline ? `${range(r.recordRate)} records/s` : '= lines',
-        base ? X(r.lineRate.median / base.lineRate.median) : '',
-        M(r.perCpu.median),
+        base ? `${X(r.lineRate.median / base.lineRate.median)} (per CPU-s ${X(r.perCpu.median / base.perCpu.median)})` : '',
+        K(r.perCpu.median),
         EVENTS_PARSED.has(name) ? String(r.failed) : '',
       ]);
     }
@@ -318,7 +320,8 @@ function targets(results) {
       // Both are measured in every run, one after the other: each run's own ratio shows how far the noise goes.
       const perRun = r.lineRate.runs.map((v, i) => v / base.lineRate.runs[i]);
       const failed = r.failed > 0 ? `; ${r.failed} lines failed to parse` : '';
-      add(what, '>= 0.5x', `${X(ratio)} (runs ${X(Math.min(...perRun))} to ${X(Math.max(...perRun))})${failed}`, ratio >= 0.5 && r.failed === 0);
+      const cpu = r.perCpu.median / base.perCpu.median;
+      add(what, '>= 0.5x', `${X(ratio)} (runs ${X(Math.min(...perRun))} to ${X(Math.max(...perRun))}; per CPU-s ${X(cpu)})${failed}`, ratio >= 0.5 && r.failed === 0);
     }
   }
   return { title: 'Targets (ratios from this run)', head: ['target', 'floor', 'measured', 'result'], rows, scenarios };
