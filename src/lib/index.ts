@@ -8,7 +8,9 @@
  * checkpoint is its serialization.
  * Delivering: ingest-ticket is the ticket protocol between sources and
  * batchers; DeliveryLedger finds a source's tracker by ticket; MicroBatcher
- * makes batches. docs/ARCHITECTURE.md has the whole map.
+ * makes batches.
+ * Parsing: LogParser reads lines in one of the formats of parse/ (or detects
+ * it per line) into native or ECS objects. docs/ARCHITECTURE.md has the whole map.
  */
 export { DirectoryTail, type FileEvent } from './directory-tail';
 export type { DiscoveryMode } from './discovery';

@@ -8,7 +8,8 @@
 // "ack" and a batch-ack node): a second Node-RED runs the HTTP example against a
 // receiver of this test that answers 503 for a while, then 200; every line must
 // still arrive. (The MQTT example has its own spec: mqtt.spec.js, and the _bulk
-// one bulk.spec.js.)
+// one bulk.spec.js.) The log parse example's inject nodes are clicked through
+// the admin API, and its debug output checked object by object.
 //
 // Which Node-RED and node: env NODE_RED_PATH and NODE_RED_NODE_BIN, as for
 // demo.spec.js. No sleeps: every wait is for a debug message on the editor's
@@ -210,5 +211,69 @@ describe(`"ship batches over HTTP" against a collector that answers 503 for a wh
     receiver.refused[1].should.eql(receiver.refused[0], 'the retry was not the same batch');
     shouldBeARunOf(lines, fileLines(appLog), 'app.log over HTTP, after the 503s');
     new Set(lines).size.should.equal(lines.length, 'a line accepted twice');
+  });
+});
+
+describe(`"Log parse - syslog and CEF to ECS objects" in a real Node-RED ${nodeRedInfo(nodeRedDir).version} on Node ${nodeVersion(process.env.NODE_RED_NODE_BIN)} (integration)`, function () {
+  this.timeout(120_000); // safety net only
+
+  const NAME = 'Log parse - syslog and CEF to ECS objects';
+  let nr;
+  let comms;
+  const progress = new EventEmitter();
+  /** Debug messages by debug node id, decoded. */
+  const debugOf = {};
+
+  before(async function () {
+    // As shipped; the editor puts imported nodes on the current tab: one is added for them.
+    const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${NAME}.json`), 'utf8'));
+    const tabs = [...new Set(flow.map((n) => n.z).filter(Boolean))].map((id) => ({ id, type: 'tab', label: NAME }));
+    nr = await startNodeRed({ flows: [...tabs, ...flow], nodeRedDir });
+    comms = await connectComms(nr.url, { topics: ['debug'] });
+    should(comms.runtimeState && comms.runtimeState.state).equal('start', `flows not running:\n${nr.logs.slice(-30).join('\n')}`);
+    comms.on('debug', (data) => {
+      (debugOf[data.id] = debugOf[data.id] || []).push(decodeDebug(data));
+      progress.emit('debug', data.id);
+    });
+  });
+
+  after(async function () {
+    if (comms) await comms.close().catch(() => {});
+    if (nr) await nr.stop();
+  });
+
+  const until = (predicate) => untilEvent(progress, 'debug', predicate);
+
+  /** Clicks an inject node's button, as the editor does. */
+  async function click(id) {
+    const res = await fetch(`${nr.url}inject/${id}`, { method: 'POST' });
+    res.status.should.equal(200, `POST /inject/${id}`);
+  }
+
+  it('turns the syslog and CEF lines into ECS objects, in order, and the cut line into a failure with its index', async function () {
+    await click('lp-lines');
+    await until(() => debugOf['lp-ecs'] && debugOf['lp-failed']);
+    const [objects] = debugOf['lp-ecs'];
+    objects.should.have.length(4);
+    objects.forEach((o) => o.event.original.should.be.a.String());
+    objects[0].should.match({ '@timestamp': '2026-12-03T10:14:15.003Z', host: { hostname: 'web-1.example.com' }, process: { name: 'sshd', pid: 4242 }, log: { syslog: { version: '1', structured_data: { origin: { ip: '192.0.2.10' } } } } });
+    objects[1].should.match({ host: { hostname: 'web-1' }, log: { syslog: { facility: { name: 'auth' } } }, message: /^Failed password for invalid user admin/ });
+    objects[1]['@timestamp'].should.match(/^\d{4}-12-03T10:14:16\.000Z$/);
+    objects[2].should.match({ '@timestamp': '2026-12-03T10:14:18.000Z', observer: { vendor: 'Fortinet', product: 'FortiGate' }, source: { ip: '203.0.113.9', port: 40022 }, destination: { port: 22 }, event: { action: 'deny' } });
+    objects[3].should.match({ observer: { vendor: 'Palo Alto Networks' }, destination: { port: 443 }, host: { hostname: 'fw-1' }, message: 'SSH brute force' });
+    const [failures] = debugOf['lp-failed'];
+    failures.should.have.length(1);
+    failures[0].should.match({ raw: 'CEF:0|Broken Vendor|cut off here', index: 4, error: { message: /device product/ } });
+    failures[0].error.at.should.be.a.Number();
+  });
+
+  it('keeps the formats\' own field names with fields "native", and names the format of each line', async function () {
+    await click('lp-lines-native');
+    await until(() => debugOf['lp-native']);
+    const [objects] = debugOf['lp-native'];
+    objects.map((o) => o.format).should.eql(['syslog', 'syslog', 'cef', 'cef']);
+    objects[0].should.match({ rfc: 5424, hostname: 'web-1.example.com', appName: 'sshd', structuredData: { origin: { ip: '192.0.2.10' } } });
+    objects[2].should.match({ deviceVendor: 'Fortinet', extensions: { src: '203.0.113.9', dpt: '22' } });
+    nr.logs.filter((l) => /\[(error|warn)\] \[/.test(l)).should.eql([], 'errors or warnings of the nodes in the Node-RED log');
   });
 });

@@ -121,6 +121,8 @@ describe('LogParser', function () {
       failures[0].error.message.should.be.a.String();
       failures[1].error.should.eql({ message: 'not text', at: 0 });
       [parser.parsed, parser.failed].should.eql([2, 2]);
+      // A node after the parser may change the error it got: no two lines share one.
+      parser.parseBatch([7], false).failures[0].error.should.not.equal(failures[1].error);
     });
 
     it('with keepFailures, keeps { raw, error } in a failed line\'s place', function () {

@@ -125,6 +125,16 @@ describe('json format', function () {
       failure('').at.should.equal(0);
     });
 
+    it('find the character where Node\'s message names none', function () {
+      failure('{"a":}').should.eql({ message: 'Unexpected token \'}\', "{"a":}" is not valid JSON', at: 5 });
+      failure('{"a":1,"b":tru}').at.should.equal(14);
+      failure("{'a':1}").at.should.equal(1);
+      failure('{"a":NaN}').at.should.equal(5);
+      failure('{"a":-x}').at.should.equal(6);
+      failure('xyz').at.should.equal(0);
+      failure('\uFEFF{"a":}').at.should.equal(6);
+    });
+
     it('count a skipped byte order mark in the position', function () {
       parsed('\uFEFF{"a":1}').should.eql({ a: 1 });
       failure('\uFEFF{"a":1,}').at.should.equal(8);
@@ -177,15 +187,21 @@ describe('json format', function () {
       JSON.stringify(fields).should.equal(before);
     });
 
-    it('handles a line nested a hundred thousand deep', function () {
-      const depth = 100000;
-      const line = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-      const fields = parsed(line);
-      const ecs = jsonFormat.toEcs(fields, line);
-      let at = ecs;
-      for (let i = 0; i < depth; i++) at = at.a;
-      at.should.equal(1);
+    it('keeps a hostile dotted name of many parts whole', function () {
+      const name = Array(100).fill('a').join('.');
+      const ecs = jsonFormat.toEcs(parsed(JSON.stringify({ [name]: 1, 'b.c': 2 })), '');
+      ecs[name].should.equal(1);
+      ecs.b.c.should.equal(2);
+      JSON.stringify(ecs).should.be.a.String();
     });
+  });
+
+  it('refuses a line nested deeper than 128 levels, at the bracket that goes too deep', function () {
+    const nested = (depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    JSON.stringify(jsonFormat.toEcs(parsed(nested(128)), '')).should.be.a.String();
+    failure(nested(129)).should.eql({ message: 'the JSON is nested deeper than 128 levels', at: 128 * 5 });
+    failure('{"s":"{{{{[[[","a":' + '['.repeat(128) + ']'.repeat(128) + '}').at.should.equal(146);
+    failure(nested(100000)).at.should.equal(640);
   });
 
   describe('properties', function () {

@@ -116,6 +116,16 @@ describe('logfmt format', function () {
       });
     });
 
+    it('nests a dotted key at most 64 levels deep, keeping a longer one whole', function () {
+      const deep = Array(100000).fill('a').join('.');
+      const ecs = logfmtFormat.toEcs(parsed(`${deep}=1 ${Array(64).fill('b').join('.')}=2`), '');
+      ecs[deep].should.equal('1');
+      let at = ecs;
+      for (let i = 0; i < 64; i++) at = at.b;
+      at.should.equal('2');
+      JSON.stringify(ecs).should.be.a.String();
+    });
+
     it('prefers message to msg, and a key that collides with one set before it is left out', function () {
       const ecs = logfmtFormat.toEcs(parsed('msg=short message=long lvl=debug log=text event.original=forged'), 'L');
       ecs.message.should.equal('long');

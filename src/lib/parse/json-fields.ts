@@ -68,19 +68,28 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Deepest a dotted name is split to: ECS names have a few parts, and a
+ * hostile `a.a.a...` name of a million parts must not become an object as
+ * deep (what meets it next, cloning, JSON.stringify, recurses).
+ */
+export const MAX_ECS_DEPTH = 64;
+
+/**
  * Copies `entries` into `target` as ECS: a dotted name (`source.ip`) becomes
  * nested objects, nested objects are merged with what is there, and what is
  * there already wins. Objects are always made new (the line's are never
  * put in, so nothing done to the ECS object reaches the native fields);
- * arrays and other values are put in as they are. Iterative: a line nested
- * a hundred thousand deep does not overflow the stack.
+ * arrays and other values are put in as they are. Iterative, so any depth
+ * of the line's objects is safe here; a dotted name that would reach deeper
+ * than MAX_ECS_DEPTH is kept whole, as one name.
  */
 export function mergeEcs(target: EcsObject, entries: Iterable<readonly [string, unknown]>): void {
-  const pending: Array<[EcsObject, Iterable<readonly [string, unknown]>]> = [[target, entries]];
+  const pending: Array<[EcsObject, Iterable<readonly [string, unknown]>, number]> = [[target, entries, 0]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [into, from] = next;
+    const [into, from, depth] = next;
     for (const [name, value] of from) {
-      const keys = name.split('.');
+      const split = name.split('.');
+      const keys = depth + split.length <= MAX_ECS_DEPTH ? split : [name];
       const parent = objectAt(into, keys);
       if (parent === undefined) continue;
       const last = keys[keys.length - 1];
@@ -97,7 +106,7 @@ export function mergeEcs(target: EcsObject, entries: Iterable<readonly [string, 
       } else {
         continue;
       }
-      pending.push([child, Object.entries(value)]);
+      pending.push([child, Object.entries(value), depth + keys.length]);
     }
   }
 }

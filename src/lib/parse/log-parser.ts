@@ -71,8 +71,9 @@ export interface BatchResult {
   failures: LineFailure[];
 }
 
-const NOT_TEXT: ParseError = { message: 'not text', at: 0 };
-const NONE_RECOGNISED: ParseError = { message: 'no known format recognised', at: 0 };
+// Errors are made per line, not shared: a node after this one may change the object it gets.
+const notText = (): ParseError => ({ message: 'not text', at: 0 });
+const noneRecognised = (): ParseError => ({ message: 'no known format recognised', at: 0 });
 
 /** How long a context's `now` serves (the year of an RFC 3164 time needs no better). */
 const CLOCK_REFRESH_MS = 1000;
@@ -90,7 +91,7 @@ export class LogParser {
   private context: ParseContext | undefined;
   private contextAt = 0;
   /** The error of the last line that failed (internal: saves a result object per line). */
-  private lastError: ParseError = NONE_RECOGNISED;
+  private lastError: ParseError = noneRecognised();
 
   /** Throws an Error naming the setting for an unknown format, schema or timezone, or a bad pattern. */
   constructor(options: LogParserOptions) {
@@ -143,7 +144,7 @@ export class LogParser {
     let text: string;
     if (typeof line === 'string') text = line;
     else if (Buffer.isBuffer(line)) text = line.toString('utf8');
-    else return this.fail(NOT_TEXT);
+    else return this.fail(notText());
     try {
       const value = this.auto ? this.parseAuto(text, context) : this.parseWith(this.formats[0], text, context);
       if (value === undefined) return this.fail(this.lastError);
@@ -163,7 +164,7 @@ export class LogParser {
       if (value !== undefined) return value;
       firstError ??= this.lastError;
     }
-    this.lastError = firstError ?? NONE_RECOGNISED;
+    this.lastError = firstError ?? noneRecognised();
     return undefined;
   }
 

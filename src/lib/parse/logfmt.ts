@@ -20,7 +20,8 @@
  * `timestamp` took that name: the time key read again when it names its
  * zone or is epoch); every other key as
  * given, a dotted key (`source.ip=...`) as nested objects (a key that
- * collides with one set before it is left out); `event.original`. Not
+ * collides with one set before it is left out; one of more than 64 parts
+ * is kept whole); `event.original`. Not
  * carried: `timestampText`, and `timestamp` when it is `@timestamp`.
  *
  * Errors: a line with no `=` at all; a `=` where a key should start; a

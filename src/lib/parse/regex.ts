@@ -5,8 +5,9 @@
  * (`/^(?<ip>\S+)/i`; the flags `d i m s u v`; `g` and `y` are refused as
  * they make a match depend on the one before). A pattern that starts with
  * `/` and ends with `/` and nothing but flag letters is read as a literal:
- * to match a leading slash in such a pattern otherwise, write `\/`. The pattern
- * searches the line (it is not anchored unless it says `^`/`$`).
+ * to match a leading slash in such a pattern otherwise, write `\/`. The
+ * pattern searches the line (it is not anchored unless it says `^`/`$`).
+ * Never auto-detected: `detect` is always false.
  *
  * Native fields: one per named group that took part in the match, the text
  * it matched, under the group's name (a string, never a number); groups
@@ -21,17 +22,18 @@
  * ECS: the group names are ECS names with `__` (two underscores between
  * other characters) for each dot, since a group name cannot hold one (a
  * name's leading or trailing underscores, or three in a row, stay as they
- * are): `(?<source__ip>...)` gives
- * `source.ip`, `(?<http__response__status_code>...)` gives
- * `http.response.status_code`; plus `@timestamp` and `event.original`. Not
+ * are): `(?<source__ip>...)` gives `source.ip`,
+ * `(?<http__response__status_code>...)` gives `http.response.status_code`;
+ * plus `@timestamp` and `event.original`. Not
  * carried: `timestampText`, and `timestamp` when it is `@timestamp`.
  *
- * Hostile lines: no pattern can be made safe from any line (a pattern with
- * nested quantifiers such as `(a+)+$` can take exponential time); writing
- * such a pattern is the user's to avoid, and bounds the harm only so far:
- * the pattern sees at most the first 64 KiB (65,536 UTF-16 code units) of
- * a line, so `$` also matches where a longer line is cut. `event.original`
- * is still the whole line.
+ * Hostile lines: no check makes any pattern safe from any line (one with
+ * nested quantifiers over the same characters, such as `(a+)+$`, can take
+ * exponential time on a line made for it); avoiding such patterns is the
+ * user's part. What this format does is bound the text: the pattern is
+ * tried on at most the first 64 KiB (65,536 UTF-16 code units) of a line,
+ * so `$` also matches where a longer line is cut. `event.original` is
+ * still the whole line.
  */
 import type { LineFormat, NativeFields, ParseContext, ParseOutcome } from './format-types';
 import { ecsBase, own } from './ecs-fields';
