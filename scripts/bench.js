@@ -12,6 +12,8 @@
 //   latency     500 lines/s, write -> tail node output, p50/p99/max
 //   backlog     a 1 GiB file read from the beginning: peak RSS, longest HTTP silence
 //   dirwatch    dir-watch over 1,000 files written round-robin, then idle CPU
+//   events      log-parse (syslog; auto on mixed formats) and multiline (java) records,
+//               each against the same file-tail -> micro-batch pipeline without the step
 //   manyfiles   (only when named) dir-watch picking up 20,000 files: time until
 //               every file is followed, RSS per idle file, idle CPU
 //
@@ -26,6 +28,7 @@
 //   BENCH_DIR_FILES=1000      BENCH_DIR_LINES=500000  BENCH_DIR_IDLE_SECONDS=30
 //   BENCH_MANY_FILES=20000   BENCH_MANY_FOLDERS=20  BENCH_MANY_LINES=3  BENCH_MANY_RUNS=3
 //   BENCH_MANY_IDLE_SECONDS=75
+//   BENCH_EVENTS_LINES=500000  lines per events burst (runs: BENCH_RUNS)
 //   BENCH_RSYSLOG=0           leave rsyslog out even when installed
 //   BENCH_PACK_DIR=<dir>      measure another build of the pack (a folder with package.json and dist/)
 //   BENCH_COMPARE_DIR=<dir>   also run the throughput scenario's pack pipelines on this other build
@@ -46,6 +49,7 @@ const { runLatency } = require('./bench/scenario-latency');
 const { runBacklog } = require('./bench/scenario-backlog');
 const { runDirWatch } = require('./bench/scenario-dirwatch');
 const { runManyFiles } = require('./bench/scenario-manyfiles');
+const { runEvents } = require('./bench/scenario-events');
 const { machineInfo, renderTable, renderMarkdown, writeDoc } = require('./bench/report');
 
 async function main() {
@@ -89,6 +93,7 @@ async function main() {
   if (settings.scenarios.has('backlog')) results.backlog = await runBacklog(ctx);
   if (settings.scenarios.has('dirwatch')) results.dirwatch = await runDirWatch(ctx);
   if (settings.scenarios.has('manyfiles')) results.manyfiles = await runManyFiles(ctx);
+  if (settings.scenarios.has('events')) results.events = await runEvents(ctx);
   meta.durationS = Math.round((Date.now() - started) / 1000);
   meta.loadEnd = os.loadavg()[0];
 

@@ -20,7 +20,7 @@ function envFlag(name) {
 /** Benchmark settings; BENCH_QUICK shrinks every default (env vars still win). */
 function settingsFromEnv() {
   const quick = envFlag('BENCH_QUICK');
-  const scenarios = (process.env.BENCH_SCENARIOS || 'throughput,latency,backlog,dirwatch')
+  const scenarios = (process.env.BENCH_SCENARIOS || 'throughput,latency,backlog,dirwatch,events')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -44,6 +44,7 @@ function settingsFromEnv() {
     manyFiles: envInt('BENCH_MANY_FILES', quick ? 2000 : 20_000),
     manyFolders: envInt('BENCH_MANY_FOLDERS', quick ? 2 : 20),
     manyLines: envInt('BENCH_MANY_LINES', 3),
+    eventsLines: envInt('BENCH_EVENTS_LINES', quick ? 100_000 : 500_000),
     manyRuns: envInt('BENCH_MANY_RUNS', quick ? 1 : 3),
     manyIdleSeconds: envInt('BENCH_MANY_IDLE_SECONDS', quick ? 5 : 75),
     rsyslog: process.env.BENCH_RSYSLOG === undefined ? true : envFlag('BENCH_RSYSLOG'),

@@ -88,6 +88,61 @@ msg.payload = { now: Date.now(), sink: global.get('benchSink') || null, probe: p
 return msg;
 `;
 
+// The records sink (the events scenario): counts what arrives as records,
+// one per array element whatever the element is (a line, a multiline record,
+// a parsed object), and decides "done" on that count: parsed objects have no
+// characters to count, and a parser gives one object per line. It keeps the
+// first record it sees (to check what came out) and counts, apart, what a
+// node's second output (log-parse's lines that failed) sent to its twin.
+const INITIAL_RECORDS_SINK = (markRecords) =>
+  `{ count: 0, failed: 0, batches: 0, first: 0, last: 0, mark: 0, markCount: 0, markRecords: ${markRecords}, sample: null }`;
+
+const recordsSinkFn = (failedOutput) => `
+const s = global.get('benchSink') || ${INITIAL_RECORDS_SINK(0)};
+const p = msg.payload;
+const now = Date.now();
+const n = Array.isArray(p) ? p.length : 1;
+if (s.count === 0) {
+  s.first = now;
+  s.sample = Array.isArray(p) ? p[0] : p;
+}
+s.count += n;
+${failedOutput ? 's.failed += n;' : ''}
+s.batches++;
+s.last = now;
+if (s.mark === 0 && s.markRecords > 0 && s.count >= s.markRecords) {
+  s.mark = now;
+  s.markCount = s.count;
+}
+global.set('benchSink', s);
+return null;
+`;
+
+const RECORDS_RESET_FN = `
+const b = (msg.payload && typeof msg.payload === 'object') ? msg.payload : {};
+global.set('benchSink', ${INITIAL_RECORDS_SINK('Number(b.markRecords) || 0')});
+msg.payload = { ok: true, now: Date.now() };
+return msg;
+`;
+
+/**
+ * The endpoints and the records sink (see recordsSinkFn): returns {nodes,
+ * sinkId, failedSinkId}. POST /bench/reset takes {markRecords}.
+ */
+function recordsMeasuringNodes(z) {
+  const m = measuringNodes(z);
+  const failedSinkId = id();
+  const nodes = m.nodes
+    .filter((n) => n.id !== m.probeId)
+    .map((n) => {
+      if (n.id === m.sinkId) return { ...n, name: 'bench records sink', func: recordsSinkFn(false), initialize: '' };
+      if (n.name === 'reset') return { ...n, func: RECORDS_RESET_FN };
+      return n;
+    });
+  nodes.push({ id: failedSinkId, type: 'function', z, name: 'bench failed sink', func: recordsSinkFn(true), outputs: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 700, y: 160, wires: [] });
+  return { nodes, sinkId: m.sinkId, failedSinkId };
+}
+
 /** The endpoints and the sink: returns {nodes, sinkId, probeId}. */
 function measuringNodes(z) {
   const sinkId = id();
@@ -239,6 +294,46 @@ function peerFlow({ file, batchSize, timeoutS, probe = false }) {
 }
 
 /**
+ * The events scenario: file-tail (output "lines", multiline records when
+ * `multiline` is a mode) -> micro-batch -> [log-parse `parse` = {format,
+ * schema}] -> records sink; log-parse's second output (lines that failed)
+ * -> the failed sink, which counts them too.
+ */
+function eventsFlow({ file, multiline, multilineTimeoutS = 5, parse, batchSize, timeoutS }) {
+  const label = `file-tail (lines${multiline ? `, multiline ${multiline}` : ''}) -> micro-batch${parse ? ` -> log-parse (${parse.format}, ${parse.schema})` : ''}`;
+  const t = tab(`bench: ${label}`);
+  const m = recordsMeasuringNodes(t.id);
+  const batchId = id();
+  const parseId = id();
+  const tail = fileTailNode(t.id, { file, output: 'lines', startAt: 'end' }, [batchId]);
+  // Only the file's change event (after the one write of the burst) starts the
+  // read: a safety-net poll landing inside the write would start it early and
+  // make a rate counted from the end of the write too high.
+  tail.pollInterval = 60;
+  if (multiline) Object.assign(tail, { multiline, multilineStart: '', multilineMaxLines: 500, multilineTimeout: multilineTimeoutS });
+  const batch = { id: batchId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[parse ? parseId : m.sinkId]] };
+  const nodes = [t, tail, batch, ...m.nodes];
+  if (parse) {
+    nodes.push({
+      id: parseId,
+      type: 'log-parse',
+      z: t.id,
+      name: '',
+      format: parse.format,
+      schema: parse.schema,
+      timezone: 'UTC',
+      onError: 'output2',
+      property: 'payload',
+      outputs: 2,
+      x: 550,
+      y: 100,
+      wires: [[m.sinkId], [m.failedSinkId]],
+    });
+  }
+  return nodes;
+}
+
+/**
  * This pack's dir-watch (config {path, pattern, recursive, startAt, output},
  * two outputs: lines, events) -> micro-batch -> sink.
  */
@@ -325,4 +420,4 @@ function manyFilesFlows({ dir, batchSize, timeoutS }) {
   return { before: [t, ...m.nodes], after: [t, watch, batch, ...m.nodes], watchId: watch.id };
 }
 
-module.exports = { packFlow, packAckFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow, manyFilesFlows };
+module.exports = { packFlow, packAckFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow, manyFilesFlows, eventsFlow };

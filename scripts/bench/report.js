@@ -69,7 +69,25 @@ const NAMES = {
   rsyslog: 'rsyslog imfile -> omfile (C daemon)',
   'read-split': 'plain Node.js read-and-split loop',
   'read-split-resident': 'the same loop, resident, woken by file events',
+  'events-plain': 'file-tail (lines) -> micro-batch',
+  'events-syslog': 'file-tail (lines) -> micro-batch -> log-parse (syslog, ECS)',
+  'events-plain-mixed': 'file-tail (lines) -> micro-batch',
+  'events-auto': 'file-tail (lines) -> micro-batch -> log-parse (auto, ECS)',
+  'multiline-none': 'file-tail (lines, no multiline) -> micro-batch',
+  'multiline-java': 'file-tail (lines, multiline java) -> micro-batch',
 };
+
+/** The events scenario's subjects: which file, and the pipeline without the step that each is measured against. */
+const EVENTS_ROWS = [
+  { name: 'events-plain', file: 'syslog' },
+  { name: 'events-syslog', file: 'syslog', baseline: 'events-plain' },
+  { name: 'events-plain-mixed', file: 'mixed' },
+  { name: 'events-auto', file: 'mixed', baseline: 'events-plain-mixed' },
+  { name: 'multiline-none', file: 'java' },
+  { name: 'multiline-java', file: 'java', baseline: 'multiline-none' },
+];
+const EVENTS_PARSED = new Set(['events-syslog', 'events-auto']);
+const EVENTS_FILE_LABEL = { syslog: 'syslog', mixed: 'mixed formats', java: 'Java log' };
 
 /**
  * A throughput subject's lines/s counted from the end of the benchmark's
@@ -186,6 +204,42 @@ function sections(results) {
           ],
     });
   }
+  const ev = results.events;
+  if (ev) {
+    // Parsed lines go at tens of thousands a second: M with two decimals would say 0.03 M for all of them.
+    const K = (x, unitOf = x) => (Number.isFinite(x) && unitOf < 1e5 ? `${(x / 1e3).toFixed(1)} k` : M(x));
+    const range = (st) => `${K(st.median)} (${K(st.min, st.median)} to ${K(st.max, st.median)})`;
+    const rows = [];
+    for (const { name, file, baseline } of EVENTS_ROWS) {
+      const r = ev.subjects[name];
+      const label = EVENTS_FILE_LABEL[file];
+      if (!r) {
+        if (ev.leftOut[name]) rows.push([NAMES[name], label, `not measured: ${ev.leftOut[name]}`, '', '', '', '']);
+        continue;
+      }
+      const base = baseline && ev.subjects[baseline];
+      const multiline = name === 'multiline-java';
+      rows.push([
+        NAMES[name],
+        label,
+        `${range(r.lineRate)} lines/s`,
+        multiline ? `${range(r.recordRate)} records/s` : '= lines',
+        base ? `${X(r.lineRate.median / base.lineRate.median)} (per CPU-s ${X(r.perCpu.median / base.perCpu.median)})` : '',
+        K(r.perCpu.median),
+        EVENTS_PARSED.has(name) ? String(r.failed) : '',
+      ]);
+    }
+    out.push({
+      scenario: 'events',
+      title: `6. Events: log-parse and multiline records, bursts of ${ev.lines.toLocaleString('en-US')} lines, batches of ${ev.batchSize} (median and range of ${ev.runs} runs)`,
+      head: ['pipeline', 'file', 'lines/s from the end of the write, median (range)', 'records/s, median (range)', 'vs the same without the step', 'lines per CPU-s', 'lines failed to parse (worst run)'],
+      rows,
+      notes: [
+        `Files: *syslog*: ${ev.files.syslog}; *mixed formats*: ${ev.files.mixed}; *Java log*: ${ev.files.java}.`,
+        `Multiline timeout ${ev.multilineTimeoutS} s; rates to 99% of the burst's records (see the text above).`,
+      ],
+    });
+  }
   out.push(targets(results));
   return out;
 }
@@ -248,6 +302,28 @@ function targets(results) {
     add(`dir-watch, ${mf.files} files: every file followed (median)`, '<= 10 s', `${(mf.pickupMs.median / 1000).toFixed(1)} s`, mf.pickupMs.median <= 10000);
     add(`dir-watch, ${mf.files} idle files: RSS per file (median)`, '< 8 KB', `${mf.kbPerFile.median.toFixed(1)} KB`, mf.kbPerFile.median < 8);
   }
+  scenario = 'events';
+  const ev = results.events;
+  if (ev) {
+    const pairs = [
+      ['events-syslog', 'events-plain', 'events: log-parse (syslog, ECS) vs the same pipeline without it'],
+      ['events-auto', 'events-plain-mixed', 'events: log-parse (auto, ECS) on mixed formats vs the same pipeline without it'],
+    ];
+    for (const [name, baseline, what] of pairs) {
+      const r = ev.subjects[name];
+      const base = ev.subjects[baseline];
+      if (!r || !base) {
+        add(what, '>= 0.5x', `not measured (${ev.leftOut[name] || ev.leftOut[baseline] || 'left out'})`, null);
+        continue;
+      }
+      const ratio = r.lineRate.median / base.lineRate.median;
+      // Both are measured in every run, one after the other: each run's own ratio shows how far the noise goes.
+      const perRun = r.lineRate.runs.map((v, i) => v / base.lineRate.runs[i]);
+      const failed = r.failed > 0 ? `; ${r.failed} lines failed to parse` : '';
+      const cpu = r.perCpu.median / base.perCpu.median;
+      add(what, '>= 0.5x', `${X(ratio)} (runs ${X(Math.min(...perRun))} to ${X(Math.max(...perRun))}; per CPU-s ${X(cpu)})${failed}`, ratio >= 0.5 && r.failed === 0);
+    }
+  }
   return { title: 'Targets (ratios from this run)', head: ['target', 'floor', 'measured', 'result'], rows, scenarios };
 }
 
@@ -273,7 +349,7 @@ function command() {
 
 function renderTable(results) {
   return sections(results)
-    .map((s) => `${s.title}\n${textTable(s.head, s.rows)}\n`)
+    .map((s) => `${s.title}\n${textTable(s.head, s.rows)}\n${s.notes ? `${s.notes.join('\n')}\n` : ''}`)
     .join('\n');
 }
 
@@ -296,7 +372,10 @@ function renderMarkdown(results, previous) {
   const generated = sections(results);
   const targetSection = generated.pop();
   const all = [
-    ...generated.map((sec) => ({ number: SCENARIO_NUMBER[sec.scenario], text: [`**${sec.title}**`, '', mdTable(sec.head, sec.rows), ''] })),
+    ...generated.map((sec) => ({
+      number: SCENARIO_NUMBER[sec.scenario],
+      text: [`**${sec.title}**`, '', mdTable(sec.head, sec.rows), '', ...(sec.notes ? [sec.notes.join('\n'), ''] : [])],
+    })),
     ...kept.sections,
   ].sort((x, y) => x.number - y.number);
   for (const sec of all) lines.push(...sec.text);
@@ -310,7 +389,7 @@ function renderMarkdown(results, previous) {
 }
 
 /** The numbers of the results sections, by scenario (their order in the file). */
-const SCENARIO_NUMBER = { throughput: 1, latency: 2, backlog: 3, dirwatch: 4, manyfiles: 5 };
+const SCENARIO_NUMBER = { throughput: 1, latency: 2, backlog: 3, dirwatch: 4, manyfiles: 5, events: 6 };
 
 /** Which scenario a row of a recorded targets table belongs to, from its text (see targets()). */
 function targetScenario(what) {
@@ -318,6 +397,7 @@ function targetScenario(what) {
   if (/MiB backlog:/.test(what)) return 'backlog';
   if (/^dir-watch, \d+ idle files: CPU/.test(what)) return 'dirwatch';
   if (/^dir-watch, \d+ (idle )?files: (every file followed|RSS per file)/.test(what)) return 'manyfiles';
+  if (/^events: /.test(what)) return 'events';
   return 'throughput';
 }
 

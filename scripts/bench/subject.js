@@ -48,6 +48,10 @@ async function startSubject({ name, flows, packDir, verbose = false, tmp, nodeAr
     async reset(markChars = 0) {
       return requestJson(`${base}/bench/reset`, { method: 'POST', body: { markChars } });
     },
+    /** A new records sink (flows.js eventsFlow) that notes when `markRecords` records have arrived. */
+    async resetRecords(markRecords = 0) {
+      return requestJson(`${base}/bench/reset`, { method: 'POST', body: { markRecords } });
+    },
     /** Asks a bench-floor node to send `lines` messages (floor flows only). */
     async floor(lines) {
       return requestJson(`${base}/bench/floor`, { method: 'POST', body: { lines } });
