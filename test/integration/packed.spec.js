@@ -345,13 +345,15 @@ function packChecks(ctx) {
     const flow = [
       { id: tab, type: 'tab', label: 'packed' },
       { id: 'packed-switch', type: 'kill-switch-config', name: 'stop', initial: 'released' },
-      { id: 'packed-file', type: 'file-tail', z: tab, name: 'app.log', path: appLog, pathType: 'str', startAt: 'beginning', output: 'lines', killSwitch: 'packed-switch', x: 120, y: 60, wires: [['packed-batch-file']] },
+      { id: 'packed-file', type: 'file-tail', z: tab, name: 'app.log', path: appLog, pathType: 'str', startAt: 'beginning', output: 'lines', multiline: 'indented', killSwitch: 'packed-switch', x: 120, y: 60, wires: [['packed-batch-file']] },
       // In ack delivery: each batch is acknowledged by the batch-ack it also goes to.
       { id: 'packed-batch-file', type: 'micro-batch', z: tab, name: '', interval: 0.2, maxSize: 100, maxBytes: 0, keepArrays: false, killSwitch: 'packed-switch', delivery: 'ack', outputs: 2, x: 320, y: 60, wires: [['packed-debug-file', 'packed-ack'], []] },
       { id: 'packed-ack', type: 'batch-ack', z: tab, name: '', success: 'any', x: 520, y: 20, wires: [[]] },
       { id: 'packed-debug-file', type: 'debug', z: tab, name: 'file', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', x: 520, y: 60, wires: [] },
       { id: 'packed-dir', type: 'dir-watch', z: tab, name: 'watched', path: watched, pathType: 'str', pattern: '*.log', startAt: 'beginning', output: 'lines', x: 120, y: 120, wires: [['packed-batch-dir'], []] },
-      { id: 'packed-batch-dir', type: 'micro-batch', z: tab, name: '', interval: 0.2, maxSize: 100, maxBytes: 0, keepArrays: false, x: 320, y: 120, wires: [['packed-debug-dir']] },
+      { id: 'packed-batch-dir', type: 'micro-batch', z: tab, name: '', interval: 0.2, maxSize: 100, maxBytes: 0, keepArrays: false, x: 320, y: 120, wires: [['packed-parse']] },
+      // Each line into { message }: the parsers as packed, one object per line in place.
+      { id: 'packed-parse', type: 'log-parse', z: tab, name: '', format: 'regex', pattern: '^(?<message>.*)$', schema: 'native', timezone: 'UTC', property: 'payload', onError: 'output2', x: 420, y: 160, wires: [['packed-debug-dir'], []] },
       { id: 'packed-debug-dir', type: 'debug', z: tab, name: 'dir', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', x: 520, y: 120, wires: [] },
       { id: 'packed-kill', type: 'kill-switch', z: tab, name: '', killSwitch: 'packed-switch', controlTopic: 'kill-switch', mode: 'hold', queueSize: 1000, initial: 'released', x: 120, y: 180, wires: [[], []] },
     ];
@@ -370,7 +372,8 @@ function packChecks(ctx) {
     const comms = await connectComms(ctx.nr.url, { topics: ['debug'] });
     try {
       comms.on('debug', (data) => {
-        if (received[data.id]) received[data.id].push(...decodeDebug(data));
+        if (data.id === 'packed-debug-dir') received[data.id].push(...decodeDebug(data).map((parsed) => parsed.message));
+        else if (received[data.id]) received[data.id].push(...decodeDebug(data));
         else if (data.level) problems.push(`${data.name || data.id}: ${data.msg}`);
         progress.emit('debug');
       });
