@@ -21,23 +21,16 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const should = require('should');
-const { startNodeRed, resolveNodeRedDir, nodeRedInfo, nodeVersion, REPO_ROOT } = require('../support/node-red-process');
+const { startNodeRed, resolveNodeRedDir, nodeRedInfo, nodeVersion } = require('../support/node-red-process');
+const { example } = require('../support/example-flow');
 const { untilEvent } = require('../support/collect');
 const { startBulkStandIn } = require('../support/bulk-stand-in');
 
-const EXAMPLE = path.join(REPO_ROOT, 'examples', 'Micro batch - index batches into Elasticsearch or OpenSearch.json');
-const EXAMPLE_DIR = '/tmp/log-ingest-demo';
+const EXAMPLE = 'Micro batch - index batches into Elasticsearch or OpenSearch';
 const LINES = 1500;
 
 const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
 const nodeBin = process.env.NODE_RED_NODE_BIN || process.execPath;
-
-/** The example as shipped, its log folder moved to `dir`. */
-function exampleFlow(dir) {
-  const text = fs.readFileSync(EXAMPLE, 'utf8');
-  text.includes(EXAMPLE_DIR).should.be.true(`the example no longer writes under ${EXAMPLE_DIR}`);
-  return JSON.parse(text.split(EXAMPLE_DIR).join(dir));
-}
 
 /** Appends `lines` to `file` in chunks of varied sizes, each chunk one write. */
 function appendInChunks(file, lines) {
@@ -70,7 +63,7 @@ describe(`_bulk example (Elasticsearch / OpenSearch) in a real Node-RED ${nodeRe
 
   /** Resolves once `predicate()` holds, checked now and after each request to the stand-in. */
   const until = (predicate) => untilEvent(bulk, 'request', predicate);
-  const start = () => startNodeRed({ flows: exampleFlow(tmpDir), userDir, nodeBin, nodeRedDir, env: { LOG_INGEST_BULK_URL: bulk.url } });
+  const start = () => startNodeRed({ flows: example(EXAMPLE, tmpDir), userDir, nodeBin, nodeRedDir, env: { LOG_INGEST_BULK_URL: bulk.url } });
   /** True when every one of `lines` is the message of a stored document. */
   const allStored = (lines) => {
     const messages = new Set([...bulk.docs.values()].map((d) => d.message));

@@ -21,27 +21,13 @@ const http = require('http');
 const path = require('path');
 const { EventEmitter } = require('events');
 const should = require('should');
-const { startNodeRed, connectComms, decodeDebug, getFreePort, resolveNodeRedDir, nodeRedInfo, nodeVersion, REPO_ROOT } = require('../support/node-red-process');
+const { startNodeRed, connectComms, decodeDebug, getFreePort, resolveNodeRedDir, nodeRedInfo, nodeVersion } = require('../support/node-red-process');
 const { untilEvent } = require('../support/collect');
+const { example } = require('../support/example-flow');
 
-const EXAMPLES = path.join(REPO_ROOT, 'examples');
-const EXAMPLE_DIR = '/tmp/log-ingest-demo';
 const LINES = 1500;
 
 const nodeRedDir = resolveNodeRedDir(process.env.NODE_RED_PATH);
-
-/**
- * An example as shipped, its log folder moved to `dir`. A file without a tab
- * gets one, as the editor puts imported nodes on the current tab.
- */
-function example(name, dir) {
-  const text = fs.readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8');
-  text.includes(EXAMPLE_DIR).should.be.true(`${name} no longer writes under ${EXAMPLE_DIR}`);
-  const flow = JSON.parse(text.split(EXAMPLE_DIR).join(dir));
-  const tabs = new Set(flow.filter((n) => n.type === 'tab').map((n) => n.id));
-  const missing = [...new Set(flow.filter((n) => n.z && !tabs.has(n.z)).map((n) => n.z))];
-  return [...missing.map((id) => ({ id, type: 'tab', label: name })), ...flow];
-}
 
 /** Appends `lines` to `file` in chunks of varied sizes, each chunk one write. */
 function appendInChunks(file, lines) {
@@ -225,10 +211,8 @@ describe(`"Log parse - syslog and CEF to ECS objects" in a real Node-RED ${nodeR
   const debugOf = {};
 
   before(async function () {
-    // As shipped; the editor puts imported nodes on the current tab: one is added for them.
-    const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${NAME}.json`), 'utf8'));
-    const tabs = [...new Set(flow.map((n) => n.z).filter(Boolean))].map((id) => ({ id, type: 'tab', label: NAME }));
-    nr = await startNodeRed({ flows: [...tabs, ...flow], nodeRedDir });
+    // As shipped (it writes no logs), on a tab of its own as the editor would put it.
+    nr = await startNodeRed({ flows: example(NAME), nodeRedDir });
     comms = await connectComms(nr.url, { topics: ['debug'] });
     should(comms.runtimeState && comms.runtimeState.state).equal('start', `flows not running:\n${nr.logs.slice(-30).join('\n')}`);
     comms.on('debug', (data) => {

@@ -24,13 +24,13 @@ const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
 const should = require('should');
-const { startNodeRed, connectComms, resolveNodeRedDir, nodeRedInfo, nodeVersion, getFreePort, REPO_ROOT } = require('../support/node-red-process');
+const { startNodeRed, connectComms, resolveNodeRedDir, nodeRedInfo, nodeVersion, getFreePort } = require('../support/node-red-process');
+const { example } = require('../support/example-flow');
 const { untilEvent } = require('../support/collect');
 
 const MOSQUITTO = process.env.MOSQUITTO_BIN || '/usr/sbin/mosquitto';
-const EXAMPLE = path.join(REPO_ROOT, 'examples', 'Micro batch - ship batches to an MQTT broker.json');
+const EXAMPLE = 'Micro batch - ship batches to an MQTT broker';
 /** The folder the example writes and follows; the test moves it to a temp folder. */
-const EXAMPLE_DIR = '/tmp/log-ingest-demo';
 const HOST = 'ingest-e2e-host';
 const LINES = 3000;
 
@@ -107,13 +107,6 @@ function startMosquitto(dir, port) {
   };
 }
 
-/** The example as shipped, its log folder moved to `dir`. */
-function exampleFlow(dir) {
-  const text = fs.readFileSync(EXAMPLE, 'utf8');
-  text.includes(EXAMPLE_DIR).should.be.true(`the example no longer writes under ${EXAMPLE_DIR}`);
-  return JSON.parse(text.split(EXAMPLE_DIR).join(dir));
-}
-
 describe(`MQTT example with a real mosquitto and Node-RED ${nodeRedInfo(nodeRedDir).version} on Node ${nodeVersion(nodeBin)} (integration)`, function () {
   this.timeout(120_000); // safety net only
 
@@ -156,7 +149,7 @@ describe(`MQTT example with a real mosquitto and Node-RED ${nodeRedInfo(nodeRedD
     await new Promise((resolve, reject) => client.subscribe('logs/#', { qos: 1 }, (err, granted) => (err ? reject(err) : resolve(granted))));
 
     nr = await startNodeRed({
-      flows: exampleFlow(tmpDir),
+      flows: example(EXAMPLE, tmpDir),
       nodeBin,
       nodeRedDir,
       env: { MQTT_BROKER: '127.0.0.1', MQTT_PORT: String(port), HOSTNAME: HOST },
@@ -177,7 +170,7 @@ describe(`MQTT example with a real mosquitto and Node-RED ${nodeRedInfo(nodeRedD
 
   it('uses localhost:1883 when MQTT_BROKER and MQTT_PORT are not set', async function () {
     const dir = fs.mkdtempSync(path.join(tmpDir, 'defaults-'));
-    const other = await startNodeRed({ flows: exampleFlow(dir), nodeBin, nodeRedDir, env: { MQTT_BROKER: '', MQTT_PORT: '' } });
+    const other = await startNodeRed({ flows: example(EXAMPLE, dir), nodeBin, nodeRedDir, env: { MQTT_BROKER: '', MQTT_PORT: '' } });
     try {
       // No broker is expected on that port: either outcome shows the address used.
       await other.waitForLog(/(Connected to|Connection failed to) broker: (\S+@)?mqtt:\/\/localhost:1883$/);
