@@ -4,6 +4,7 @@
 // number, generated straight into one Buffer so that making a million of them
 // costs a few milliseconds.
 const fs = require('fs');
+const { mulberry32 } = require('../lib/log-generator');
 
 const LINE_BYTES = 100;
 
@@ -87,17 +88,8 @@ function writeBacklog(file, mb, linesPerWrite = 100_000) {
 // ASCII only (characters = bytes), each line with a sequence number and a
 // time that moves on by 7 ms a line.
 
-/** A small seeded generator (mulberry32): the same file in every run and on every machine. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator: the same file in every run and on every machine. */
+const seeded = mulberry32;
 
 const EVENTS_EPOCH = Date.UTC(2024, 4, 1, 12, 0, 0);
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

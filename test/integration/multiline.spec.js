@@ -19,23 +19,13 @@ const path = require('path');
 const should = require('should');
 const { startNodeRed, integrationTarget, skipUnlessRunnable } = require('../support/node-red-process');
 const { SinkReader, pipelineFlow } = require('../support/fault-harness');
+// Seeded: a failing run can be repeated with MULTILINE_SEED.
+const { mulberry32: random } = require('../../scripts/lib/log-generator');
 
 const target = integrationTarget();
 const { nodeRedDir, nodeBin, nr, nodeVer } = target;
 const RECORDS = Number(process.env.MULTILINE_RECORDS) || 240;
 const MAX_LINES = 600;
-
-/** A seeded generator: a failing run can be repeated with MULTILINE_SEED. */
-function random(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Record `n` of `lines` lines, as Logback writes an error with its stack trace. */
 function recordText(n, lines) {
