@@ -43,7 +43,7 @@
 import { neverThrows, type LineFormat, type NativeFields, type ParseContext, type ParseOutcome } from './format-types';
 import { ecsBase, setEcs } from './ecs-fields';
 import { readTimestamp } from './timestamps';
-import { copyHeaderTime, findBodyMarker, readSyslogHeader, setSyslogEcs, type EmbeddedBody } from './syslog';
+import { copyHeaderTime, detectBody, findBodyMarker, readSyslogHeader, setSyslogEcs, type EmbeddedBody } from './syslog';
 import { readHeaderFields } from './cef-header';
 import { readExtension } from './cef-extension';
 import { copyPairs, ecsValue, mapToEcs, type EcsMapping } from './cef-mapping';
@@ -106,14 +106,9 @@ function setTime(fields: NativeFields, values: Record<string, string>, embedded:
   }
 }
 
-function detectCef(line: string): boolean {
-  const at = findBodyMarker(line, 'CEF:', 300);
-  return at >= 0 && line.indexOf('|', at) >= 0;
-}
-
 export const cefFormat: LineFormat = {
   name: 'cef',
-  detect: detectCef,
+  detect: detectBody('CEF:'),
   parse: neverThrows('CEF', parseCef),
   toEcs(fields, line) {
     const ecs = ecsBase(line, fields.timestamp);

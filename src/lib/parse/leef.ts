@@ -36,7 +36,7 @@
 import { neverThrows, type LineFormat, type NativeFields, type ParseContext, type ParseOutcome } from './format-types';
 import { ecsBase, own, setEcs } from './ecs-fields';
 import { readTimestamp } from './timestamps';
-import { copyHeaderTime, findBodyMarker, readSyslogHeader, setSyslogEcs, type EmbeddedBody } from './syslog';
+import { copyHeaderTime, detectBody, findBodyMarker, readSyslogHeader, setSyslogEcs, type EmbeddedBody } from './syslog';
 import { readHeaderFields } from './cef-header';
 import { copyPairs, mapToEcs, type EcsMapping } from './cef-mapping';
 import { readJavaTime } from './leef-time';
@@ -137,14 +137,9 @@ function setTime(fields: NativeFields, values: Record<string, string>, embedded:
   fields.timestampText = text;
 }
 
-function detectLeef(line: string): boolean {
-  const at = findBodyMarker(line, 'LEEF:', 300);
-  return at >= 0 && line.indexOf('|', at) >= 0;
-}
-
 export const leefFormat: LineFormat = {
   name: 'leef',
-  detect: detectLeef,
+  detect: detectBody('LEEF:'),
   parse: neverThrows('LEEF', parseLeef),
   toEcs(fields, line) {
     const ecs = ecsBase(line, fields.timestamp);

@@ -116,6 +116,17 @@ export function findBodyMarker(line: string, marker: string, within = Infinity):
 }
 
 /**
+ * The `detect` of a format with a marker (`CEF:`, `LEEF:`): the marker within
+ * a syslog header's length of the start, and a `|` after it. A cheap look.
+ */
+export function detectBody(marker: string): (line: string) => boolean {
+  return (line) => {
+    const at = findBodyMarker(line, marker, 300);
+    return at >= 0 && line.indexOf('|', at) >= 0;
+  };
+}
+
+/**
  * Reads the syslog header in front of a body at `bodyStart` (as
  * `findBodyMarker` finds it): `<134>Oct 11 22:14:15 host CEF:0|...`,
  * `<134>1 2003-10-11T22:14:15Z host app - - - CEF:0|...`. Text before the
