@@ -54,3 +54,8 @@ export { PROMETHEUS_CONTENT_TYPE, formatMetrics, type MetricFamily, type MetricS
 export { LogParser, PARSER_FORMATS, SCHEMAS, type BatchResult, type LineFailure, type LineResult, type LogParserOptions, type ParserFormat } from './parse/log-parser';
 export type { FormatName, ParseError, SchemaName } from './parse/format-types';
 export { isKnownTimezone } from './parse/timestamps';
+
+// Receiving syslog over the network: framing (RFC 6587), RELP, and who may send.
+export { FrameDecoder, FRAMINGS, MAX_OCTET_COUNT, type DecodeResult, type FrameProblem, type Framing } from './syslog/frame-decoder';
+export { RelpSession, RELP_SERVER_CLOSE, relpAck, type RelpEvent } from './syslog/relp-session';
+export { SenderAllowList } from './syslog/sender-allow-list';
