@@ -88,7 +88,8 @@ export class SenderAllowList {
     const zone = address.indexOf('%');
     const bare = zone < 0 ? address : address.slice(0, zone);
     const family = familyOf(bare);
-    if (family === undefined) return false;
+    // Only IPv6 addresses have zones.
+    if (family === undefined || (zone >= 0 && family !== 'ipv6')) return false;
     if (this.everyone) return true;
     try {
       if (this.list.check(bare, family)) return true;
