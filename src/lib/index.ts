@@ -57,5 +57,6 @@ export { isKnownTimezone } from './parse/timestamps';
 
 // Receiving syslog over the network: framing (RFC 6587), RELP, and who may send.
 export { FrameDecoder, FRAMINGS, MAX_OCTET_COUNT, type DecodeResult, type FrameProblem, type Framing } from './syslog/frame-decoder';
-export { RelpSession, RELP_SERVER_CLOSE, relpAck, type RelpEvent } from './syslog/relp-session';
+export { RelpSession, relpAck, type RelpEvent } from './syslog/relp-session';
+export { RELP_SERVER_CLOSE } from './syslog/relp-frames';
 export { SenderAllowList } from './syslog/sender-allow-list';

@@ -309,13 +309,14 @@ describe('relp', function () {
     it('delivers oversize data cut (whole characters), still to acknowledge, and skips the rest as it arrives', function () {
       const max = 100;
       const session = openSession({ maxMessageBytes: max });
-      const body = '<13>' + 'é'.repeat(20000);
+      // 5 + 2 × 47 = 99 bytes: the 48th 'é' would be cut in two, so it is left out.
+      const body = '<13>x' + 'é'.repeat(20000);
       const stream = Buffer.concat([frame(2, 'syslog', body), frame(3, 'syslog', '<13>next')]);
       const chunks = [];
       for (let i = 0; i < stream.length; i += 1000) chunks.push(stream.subarray(i, i + 1000));
       const events = run(session, chunks, 4096);
       events.should.deepEqual([
-        { kind: 'message', txnr: 2, text: '<13>' + 'é'.repeat(48), cutFrom: Buffer.byteLength(body), invalidUtf8: false },
+        { kind: 'message', txnr: 2, text: '<13>x' + 'é'.repeat(47), cutFrom: Buffer.byteLength(body), invalidUtf8: false },
         { kind: 'message', txnr: 3, text: '<13>next', invalidUtf8: false },
       ]);
       session.closed.should.be.false();

@@ -128,7 +128,7 @@ const lfFramedStart = (bytes) => {
 const textArb = fc
   .array(fc.constantFrom('a', 'bc', ' ', '<14>', '9', 'é', '€', '😀', '\r', 'ü'), { maxLength: 20 })
   .map((parts) => Buffer.from(parts.join('')));
-const strayArb = fc.array(fc.constantFrom('', '', '\n', '\r\n', '\n\n\r'), { minLength: 1, maxLength: 4 });
+const strayArb = fc.array(fc.constantFrom('', '', '\n', '\r', '\r\n', '\n\n\r'), { minLength: 1, maxLength: 4 });
 const BIG = 1 << 20;
 
 describe('syslog frame-decoder', function () {
@@ -375,10 +375,10 @@ describe('syslog frame-decoder', function () {
 
   describe('auto framing', function () {
     it('decides per frame: a digit starts an octet-counted frame, anything else an LF-framed one', function () {
-      const stream = Buffer.from('<1>a\n4 <2>b<3>c\r\n\r\n5 <4>d\n\n<5>e 12 f\n-5 x\n');
+      const stream = Buffer.from('<1>a\n4 <2>b<3>c\r\n\r\n5 <4>d\n\n<5>e 12 f\n-5 x\n\r<6>g\n\r4 <7>h');
       for (const sizes of [[1000], [1], [2, 3], [5]]) {
         const got = decode(stream, sizes, { framing: 'auto', maxMessageBytes: 100 });
-        got.messages.should.deepEqual(['<1>a', '<2>b', '<3>c', '<4>d', '<5>e 12 f', '-5 x']);
+        got.messages.should.deepEqual(['<1>a', '<2>b', '<3>c', '<4>d', '<5>e 12 f', '-5 x', '<6>g', '<7>h']);
         got.fatal.should.be.false();
       }
     });

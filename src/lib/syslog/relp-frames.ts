@@ -226,7 +226,9 @@ export function relpFrame(txnr: number, command: string, data: Buffer | string =
  */
 export function relpResponse(txnr: number, code: number, text: string, extra?: string): Buffer {
   const oneLine = text.replace(/[\r\n]+/g, ' ');
-  return relpFrame(txnr, 'rsp', extra === undefined ? `${code} ${oneLine}` : `${code} ${oneLine}\n${extra}`);
+  const data = extra === undefined ? `${code} ${oneLine}` : `${code} ${oneLine}\n${extra}`;
+  // One string, one Buffer: an ack is written per message.
+  return Buffer.from(`${txnr} rsp ${Buffer.byteLength(data, 'utf8')} ${data}\n`, 'utf8');
 }
 
 /** The hint a server should send before it closes a connection: `0 serverclose 0`. */

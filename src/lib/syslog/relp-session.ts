@@ -18,7 +18,6 @@ import { isUtf8 } from 'node:buffer';
 import { wholeUtf8Length } from './frame-decoder';
 import { RELP_MAX_TXNR, RelpDecoder, formatOffers, parseOffers, relpResponse, type RelpFrame, type RelpOffers } from './relp-frames';
 
-export { RELP_SERVER_CLOSE, relpResponse } from './relp-frames';
 
 export type RelpEvent =
   /** A `syslog` command: deliver `text`, then acknowledge it with relpAck(txnr). */
