@@ -31,6 +31,23 @@ interface Entry {
 export type CommitListener = (fileKey: string, offset: number) => void;
 
 /**
+ * Whether a source sends its records again when a batcher abandons them:
+ * `on-stop` (a file source: only while it stops, as it then reads them again
+ * from its checkpoint), `always` (a RELP connection: closing it makes the
+ * sender resend what it holds unacknowledged) or `never` (plain TCP, TLS
+ * and UDP syslog: the sender has let go of them).
+ */
+export type ReplayPolicy = 'on-stop' | 'always' | 'never';
+
+export interface TrackerOptions {
+  /** Sessions that share one credit (a dir-watch's files). */
+  pool?: CreditPool;
+  replay?: ReplayPolicy;
+  /** A ticket of `fileKey` was abandoned: nothing at or after it there will be committed. */
+  onAbandon?: (fileKey: string) => void;
+}
+
+/**
  * Lines in flight for several trackers at once (a dir-watch's files), so
  * that one credit bounds them all: a thousand files do not each get their
  * own, and one busy file among idle ones may use all of it.
@@ -74,12 +91,18 @@ export class DeliveryTracker {
   private pool: CreditPool | undefined;
   private stopListening: (() => void) | undefined;
 
+  readonly replay: ReplayPolicy;
+  private readonly onAbandon: ((fileKey: string) => void) | undefined;
+
   constructor(
     readonly source: string,
     private readonly onCommit: CommitListener,
-    pool?: CreditPool,
+    options: CreditPool | TrackerOptions = {},
   ) {
-    this.pool = pool;
+    const given = options instanceof CreditPool ? { pool: options } : options;
+    this.pool = given.pool;
+    this.replay = given.replay ?? 'on-stop';
+    this.onAbandon = given.onAbandon;
   }
 
   /** Lines sent but not yet acknowledged. */
@@ -170,6 +193,24 @@ export class DeliveryTracker {
     this.outstandingLines -= entry.lines;
     this.freeCredit(entry);
     this.wakeWaiters();
+    this.onAbandon?.(entry.fileKey);
+  }
+
+  /**
+   * Drops every ticket of `fileKey` (a connection that closed after one of
+   * its tickets was abandoned): none of them will commit, and the lines
+   * still unacknowledged stop counting against the credit and the drain.
+   */
+  forget(fileKey: string): void {
+    const queue = this.queues.get(fileKey);
+    if (!queue) return;
+    this.queues.delete(fileKey);
+    for (const entry of queue) {
+      if (!this.bySeq.delete(entry.seq)) continue;
+      this.outstandingLines -= entry.lines;
+      this.freeCredit(entry);
+    }
+    this.wakeWaiters();
   }
 
   /**
@@ -236,6 +277,7 @@ export class DeliveryTracker {
 export class DeliveryLedger {
   private readonly trackers = new Map<string, DeliveryTracker>();
   private readonly flushListeners = new Set<(source: string) => void>();
+  private readonly sendListeners = new Set<(source: string) => void>();
 
   register(tracker: DeliveryTracker): void {
     this.trackers.set(tracker.source, tracker);
@@ -255,6 +297,11 @@ export class DeliveryLedger {
     this.trackers.get(ticket.source)?.abandon(ticket.seq);
   }
 
+  /** How the source of a ticket replays what is abandoned (see ReplayPolicy); a source not running: `on-stop`. */
+  replayOf(source: string): ReplayPolicy {
+    return this.trackers.get(source)?.replay ?? 'on-stop';
+  }
+
   /** See DeliveryTracker.release. */
   release(ticket: Ticket, acks = 1): void {
     this.trackers.get(ticket.source)?.release(ticket.seq, acks);
@@ -268,5 +315,19 @@ export class DeliveryLedger {
   onFlushRequest(listener: (source: string) => void): () => void {
     this.flushListeners.add(listener);
     return () => this.flushListeners.delete(listener);
+  }
+
+  /**
+   * Asks every batcher to send what it holds now, as its timer would: a
+   * running source whose sender waits for acknowledgements (RELP) before it
+   * sends more, so that the batch would otherwise wait for its timer.
+   */
+  requestSend(source: string): void {
+    for (const listener of [...this.sendListeners]) listener(source);
+  }
+
+  onSendRequest(listener: (source: string) => void): () => void {
+    this.sendListeners.add(listener);
+    return () => this.sendListeners.delete(listener);
   }
 }

@@ -233,7 +233,11 @@ export default function register(RED: NodeAPI): void {
     const desk: ReceiptDesk = {
       settle: (ticket, outcome, messages) => settleTicket(ledger, ticket, outcome === 'abandoned' ? 'abandoned' : 'delivered', messages),
       release: (ticket, messages) => releaseTicket(ledger, ticket, messages),
-      replayable: (source) => source === stoppingSource || stops.isStopping(sourceNodeId(source)),
+      replayable: (source) => {
+        const replay = ledger.replayOf(source);
+        if (replay !== 'on-stop') return replay === 'always';
+        return source === stoppingSource || stops.isStopping(sourceNodeId(source));
+      },
     };
 
     /** The receipt of the last one-record message: the next one with its ticket joins it while they share a batch. */
@@ -325,8 +329,15 @@ export default function register(RED: NodeAPI): void {
       stoppingSource = undefined;
     });
 
+    // A running source whose sender waits for acknowledgements (RELP): send now what would wait for the timer.
+    const stopSendRequests = ledger.onSendRequest(() => {
+      if (batcher.engaged || batcher.pending === 0 || wiredTo.some((id) => stops.isStopping(id))) return;
+      batcher.flush('flush');
+    });
+
     node.on('close', (removed: boolean, done: () => void) => {
       stopListening();
+      stopSendRequests();
       if (acked) closeAcked(removed);
       else sendPending('close');
       if (batcher.engaged) {
