@@ -96,7 +96,7 @@ const HEX_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padS
  * digits, as Node-RED's own), and cost one string join a message: the
  * count's last byte comes from a table, the rest changes every 256 ids.
  */
-class MessageIds {
+export class MessageIds {
   private prefix = randomHex32();
   private count = 0;
   /** The prefix and the count but its last byte: 14 hex digits. */
@@ -179,18 +179,8 @@ export interface LineOutput {
  * nodes by id, with their batch size (see runtime.ts).
  */
 export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef, output: Output, port = 0, recordStarts = false): LineOutput {
-  let downstream: { batchers: number; credit: number } | undefined;
+  const downstream = downstreamOf(batchSizes, def, output, port);
   const ids = new MessageIds();
-  let closing = false;
-
-  /** Resolved on first use: when the node starts, those after it may not exist yet. */
-  function batchers(): { batchers: number; credit: number } {
-    if (downstream) return downstream;
-    const sizes = (def.wires?.[port] ?? []).flatMap((id) => batchSizes.get(id) ?? []);
-    const largest = Math.max(0, ...sizes);
-    downstream = { batchers: sizes.length, credit: sizes.length > 0 ? Math.max(MIN_CREDIT_LINES, 2 * largest) : Infinity };
-    return downstream;
-  }
 
   /** The messages with the line starts and the device record ids need (a second shape, kept off the common path). */
   function startsMessages(chunk: LineChunk, ticket: Ticket, counts: FileCounts | undefined): NodeMessage[] {
@@ -229,7 +219,49 @@ export function lineOutput(batchSizes: ReadonlyMap<string, number>, def: NodeDef
       }
       return messages;
     },
-    acksPerChunk: (chunk) => (closing ? 1 : batchers().batchers * (output === 'line' ? chunk.lines.length : 1)),
+    acksPerChunk: (chunk) => downstream.acksFor(chunk.lines.length),
+    creditLines: () => downstream.creditLines(),
+    close: () => downstream.close(),
+    sends: (ticket, ledger) => downstream.sends(ticket, ledger),
+  };
+}
+
+/** The micro-batch nodes wired to a source's output, as its tickets and credit need them. */
+export interface Downstream {
+  /**
+   * Acknowledgements the messages of `lines` lines will get: one per
+   * batcher and message. While closing, one: every ticket then waits for
+   * an acknowledgement, so that abandoning it holds its offset back.
+   */
+  acksFor(lines: number): number;
+  /** Lines allowed in flight unacknowledged. */
+  creditLines(): number;
+  /** The node is closing: from now on nothing is sent (see sends). */
+  close(): void;
+  /** True when lines may be sent; once closing, their ticket is abandoned instead (see LineOutput.sends). */
+  sends(ticket: Ticket, ledger: DeliveryLedger): boolean;
+}
+
+/**
+ * The batchers on output `port` of a source node sending `output` messages.
+ * `batchSizes`: the running micro-batch nodes by id, with their batch size
+ * (see runtime.ts).
+ */
+export function downstreamOf(batchSizes: ReadonlyMap<string, number>, def: NodeDef, output: Output, port = 0): Downstream {
+  let found: { batchers: number; credit: number } | undefined;
+  let closing = false;
+
+  /** Resolved on first use: when the node starts, those after it may not exist yet. */
+  function batchers(): { batchers: number; credit: number } {
+    if (found) return found;
+    const sizes = (def.wires?.[port] ?? []).flatMap((id) => batchSizes.get(id) ?? []);
+    const largest = Math.max(0, ...sizes);
+    found = { batchers: sizes.length, credit: sizes.length > 0 ? Math.max(MIN_CREDIT_LINES, 2 * largest) : Infinity };
+    return found;
+  }
+
+  return {
+    acksFor: (lines) => (closing ? 1 : batchers().batchers * (output === 'line' ? lines : 1)),
     creditLines: () => batchers().credit,
     close() {
       closing = true;
