@@ -60,3 +60,15 @@ export { FrameDecoder, FRAMINGS, MAX_OCTET_COUNT, type DecodeResult, type FrameP
 export { RelpSession, relpAck, type RelpEvent } from './syslog/relp-session';
 export { RELP_SERVER_CLOSE } from './syslog/relp-frames';
 export { SenderAllowList } from './syslog/sender-allow-list';
+export {
+  SyslogReceiver,
+  SYSLOG_PROTOCOLS,
+  type ReceivedBatch,
+  type ReceiverEvents,
+  type ReceiverOptions,
+  type ReceiverProblem,
+  type ReceiverState,
+  type SyslogProtocol,
+  type SyslogSender,
+} from './syslog/syslog-receiver';
+export { ReportThrottle } from './report-throttle';

@@ -19,6 +19,28 @@ export interface SourceView {
   root?: string;
   files: FileSnapshot[];
   lastError?: LastError;
+  /** A syslog-in's sockets and senders (it has no files). */
+  listener?: ListenerView;
+}
+
+/** What a syslog-in node listens on and has received, for the sidebar. */
+export interface ListenerView {
+  protocol: string;
+  address: string;
+  port: number;
+  connections: number;
+  messages: number;
+  messagesPerSecond?: number;
+  dropped: number;
+  errors: number;
+  refused: number;
+  /** Messages sent on and not yet acknowledged by the batchers after the node. */
+  inFlight: number;
+  /** The last problem reported, in words. */
+  lastProblem?: string;
+  /** The busiest senders (lastSeen an ISO time), and how many more there are. */
+  senders: { address: string; protocol: string; connections: number; messages: number; bytes: number; dropped: number; errors: number; lastSeen: string; subject?: string }[];
+  moreSenders: number;
 }
 
 export interface FileRow extends FileSnapshot {
@@ -45,6 +67,7 @@ export interface SourceRow extends Switched {
   state: string;
   root?: string;
   lastError?: LastError;
+  listener?: ListenerView;
   files: FileRow[];
   /** Files not listed (beyond the limit). */
   moreFiles: number;
@@ -204,6 +227,7 @@ export class SourceRegistry {
         state: view.state,
         ...(view.root !== undefined && { root: view.root }),
         ...(view.lastError && { lastError: view.lastError }),
+        ...(view.listener && { listener: view.listener }),
         files: rows,
         moreFiles: Math.max(0, files.length - maxFiles),
       });
@@ -251,7 +275,7 @@ export class SourceRegistry {
         ...switchedNode(source),
         state: view.state,
         files: view.files.length,
-        linesRead: source.linesRead.update(view.files),
+        linesRead: view.listener ? view.listener.messages : source.linesRead.update(view.files),
         lagBytes: view.files.reduce((sum, file) => sum + file.lag, 0),
       });
     }
