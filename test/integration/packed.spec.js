@@ -35,6 +35,7 @@ const {
   REPO_ROOT,
 } = require('../support/node-red-process');
 const { untilEvent } = require('../support/collect');
+const { freePort, tcpSend, octetFrame } = require('../support/syslog-wire');
 
 const target = integrationTarget();
 const { nodeRedDir, nodeBin, nr: nodeRed, nodeVer } = target;
@@ -342,6 +343,7 @@ function packChecks(ctx) {
     fs.writeFileSync(dirLog, lines('web', 0, 50).map((l) => `${l}\n`).join(''));
 
     const tab = 'packed-tab';
+    const syslogPort = await freePort();
     const flow = [
       { id: tab, type: 'tab', label: 'packed' },
       { id: 'packed-switch', type: 'kill-switch-config', name: 'stop', initial: 'released' },
@@ -355,6 +357,8 @@ function packChecks(ctx) {
       // Each line into { message }: the parsers as packed, one object per line in place.
       { id: 'packed-parse', type: 'log-parse', z: tab, name: '', format: 'regex', pattern: '^(?<message>.*)$', schema: 'native', timezone: 'UTC', property: 'payload', onError: 'output2', x: 420, y: 160, wires: [['packed-debug-dir'], []] },
       { id: 'packed-debug-dir', type: 'debug', z: tab, name: 'dir', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', x: 520, y: 120, wires: [] },
+      { id: 'packed-syslog', type: 'syslog-in', z: tab, name: '', protocol: 'tcp', host: '127.0.0.1', port: syslogPort, framing: 'auto', output: 'line', parse: true, schema: 'ecs', timezone: '', allow: '127.0.0.1', maxMessageBytes: 65536, maxConnections: 1000, idleTimeout: 0, recvBufferSize: '', tls: '', clientCert: 'none', killSwitch: 'packed-switch', x: 120, y: 240, wires: [['packed-debug-syslog']] },
+      { id: 'packed-debug-syslog', type: 'debug', z: tab, name: 'syslog', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', x: 320, y: 240, wires: [] },
       { id: 'packed-kill', type: 'kill-switch', z: tab, name: '', killSwitch: 'packed-switch', controlTopic: 'kill-switch', mode: 'hold', queueSize: 1000, initial: 'released', x: 120, y: 180, wires: [[], []] },
     ];
     flow.filter((n) => n.type !== 'tab' && n.type !== 'debug').map((n) => n.type).sort().should.eql(
@@ -366,13 +370,14 @@ function packChecks(ctx) {
     const known = new Set((await getJson('nodes')).filter((s) => s.enabled && !s.err).flatMap((s) => s.types));
     flow.map((n) => n.type).filter((t) => t !== 'tab' && !known.has(t)).should.eql([], 'types the runtime does not have');
 
-    const received = { 'packed-debug-file': [], 'packed-debug-dir': [] };
+    const received = { 'packed-debug-file': [], 'packed-debug-dir': [], 'packed-debug-syslog': [] };
     const problems = [];
     const progress = new EventEmitter();
     const comms = await connectComms(ctx.nr.url, { topics: ['debug'] });
     try {
       comms.on('debug', (data) => {
         if (data.id === 'packed-debug-dir') received[data.id].push(...decodeDebug(data).map((parsed) => parsed.message));
+        else if (data.id === 'packed-debug-syslog') received[data.id].push(decodeDebug(data));
         else if (received[data.id]) received[data.id].push(...decodeDebug(data));
         else if (data.level) problems.push(`${data.name || data.id}: ${data.msg}`);
         progress.emit('debug');
@@ -396,6 +401,12 @@ function packChecks(ctx) {
       fs.appendFileSync(dirLog, lines('web', 50, 250).map((l) => `${l}\n`).join(''));
       const last = (id, tag) => received[id].includes(`${tag} line 249 user=bob status=200`);
       await until(() => last('packed-debug-file', 'app') && last('packed-debug-dir', 'web'));
+
+      // Syslog over TCP, octet counted, parsed to ECS.
+      await tcpSend(syslogPort, octetFrame('<34>1 2026-12-03T10:00:00Z host1 app 42 - - hello from syslog'));
+      await until(() => received['packed-debug-syslog'].length > 0);
+      received['packed-debug-syslog'][0].should.containEql({ message: 'hello from syslog' });
+      received['packed-debug-syslog'][0].host.should.eql({ hostname: 'host1' });
 
       received['packed-debug-file'].should.eql(lines('app', 0, 250));
       received['packed-debug-dir'].should.eql(lines('web', 0, 250));

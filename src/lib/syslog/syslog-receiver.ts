@@ -126,6 +126,8 @@ export class SyslogReceiver {
   /** UDP datagrams of this turn, per sender, sent as one batch on the next. */
   private readonly bursts = new Map<string, { sender: SyslogSender; row: SenderRow; messages: string[]; bytes: number }>();
   private burstScheduled = false;
+  /** Messages in `bursts`: they count against the credit before their ticket is issued. */
+  private burstMessages = 0;
   private paused = false;
   private stopping = false;
   private nextConnection = 0;
@@ -296,7 +298,7 @@ export class SyslogReceiver {
       burst = { sender, row: this.senders.row(address), messages: [], bytes: 0 };
       this.bursts.set(key, burst);
     }
-    if (this.paused || this.tracker.creditInUse >= Math.max(1, this.events.creditLines())) {
+    if (this.paused || this.tracker.creditInUse + this.burstMessages >= Math.max(1, this.events.creditLines())) {
       this.senders.dropped(burst.row, 1);
       this.events.problem({ kind: 'udp-dropped', sender: burst.sender, count: 1 });
       return;
@@ -305,6 +307,7 @@ export class SyslogReceiver {
     if (text === undefined) return;
     burst.messages.push(text);
     burst.bytes += data.length;
+    this.burstMessages++;
     if (!this.burstScheduled) {
       this.burstScheduled = true;
       setImmediate(() => this.flushBursts());
@@ -332,6 +335,7 @@ export class SyslogReceiver {
 
   private flushBursts(): void {
     this.burstScheduled = false;
+    this.burstMessages = 0;
     const now = Date.now();
     for (const burst of this.bursts.values()) {
       if (burst.messages.length === 0) continue;
