@@ -75,6 +75,20 @@ describe('SyslogReceiver', function () {
     client.acked.should.eql([...first, ...second]);
   });
 
+  it('answers a RELP close only after the messages before it are acknowledged', async function () {
+    const { got, until, port } = await start({ protocol: 'relp' });
+    const client = await RelpClient.connect(port);
+    await client.open();
+    const txnrs = client.sendAll(['<13>a', '<13>b']);
+    const closeTxnr = client.close();
+    await until(() => got.length >= 1);
+    settleTicket(ledger, got[0][1], 'delivered');
+    await client.closed;
+    client.acked.should.eql(txnrs);
+    const order = client.replies.map((r) => r.txnr);
+    order.indexOf(closeTxnr).should.be.above(order.indexOf(txnrs[1]));
+  });
+
   it('closes a RELP connection whose batch was abandoned, with the server close hint, so the sender resends', async function () {
     const { got, until, port } = await start({ protocol: 'relp' });
     const client = await RelpClient.connect(port);

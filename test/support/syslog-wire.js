@@ -116,7 +116,8 @@ class RelpClient {
   }
 
   close() {
-    return this.frame('close', '');
+    this.closeTxnr = this.frame('close', '');
+    return this.closeTxnr;
   }
 
   untilAcked(n) {
@@ -140,7 +141,7 @@ class RelpClient {
       this.buffer = this.buffer.slice(start + length + (length > 0 ? 1 : 0));
       const reply = { txnr: Number(m[1]), command: m[2], data };
       this.replies.push(reply);
-      if (reply.command === 'rsp' && data.startsWith('200') && reply.txnr > 0 && reply.txnr !== this.openTxnr) {
+      if (reply.command === 'rsp' && data.startsWith('200') && reply.txnr > 0 && reply.txnr !== this.openTxnr && reply.txnr !== this.closeTxnr) {
         this.acked.push(reply.txnr);
         this.onAck?.(reply.txnr);
       }

@@ -115,6 +115,8 @@ interface Connection {
   waitingCredit: boolean;
   closed: boolean;
   quiet: NodeJS.Timeout | undefined;
+  /** RELP: the answer to the sender's `close`, held until every message before it is acknowledged. */
+  closeReply: Buffer | undefined;
 }
 
 export class SyslogReceiver {
@@ -220,7 +222,8 @@ export class SyslogReceiver {
       this.events.problem({ kind: 'too-many-connections', sender, max: maxConnections });
     });
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-      if (refusedSockets.has(socket) || socket.destroyed && !socket.remoteAddress) return;
+      // Refused before the handshake (see allowed): its address is gone, and it was counted there.
+      if (!socket.remoteAddress) return;
       const sender = this.senderOf(socket.remoteAddress, socket.remotePort);
       this.senders.error(this.senders.row(sender.address));
       this.events.problem({ kind: 'tls-handshake', sender, message: err.message });
@@ -383,6 +386,7 @@ export class SyslogReceiver {
       waitingCredit: false,
       closed: false,
       quiet: undefined,
+      closeReply: undefined,
     };
     this.connections.set(conn.key, conn);
     this.senders.opened(row);
@@ -393,8 +397,8 @@ export class SyslogReceiver {
     socket.on('close', () => this.forgetConnection(conn));
     if (idleTimeoutMs > 0) {
       socket.setTimeout(idleTimeoutMs, () => {
-        // Not read because of us (paused, waiting for credit): not the sender's idleness.
-        if (this.paused || conn.waitingCredit) return;
+        // Not read because of us (paused, waiting for credit), or a RELP sender waiting for acknowledgements: not the sender's idleness.
+        if (this.paused || conn.waitingCredit || conn.unacked.length > 0) return;
         this.drop(conn, `no data for ${idleTimeoutMs / 1000} s`);
       });
     }
@@ -433,6 +437,7 @@ export class SyslogReceiver {
     const session = conn.relp!;
     const messages: string[] = [];
     let invalid = 0;
+    let reply: Buffer | undefined;
     let closing: { reason: string; detail?: string } | undefined;
     for (const event of session.push(chunk)) {
       if (event.kind === 'message') {
@@ -444,7 +449,8 @@ export class SyslogReceiver {
           this.events.problem({ kind: 'cut', sender: conn.sender, bytes: event.cutFrom, max: this.options.maxMessageBytes });
         }
       } else if (event.kind === 'reply') {
-        conn.socket.write(event.bytes);
+        if (reply) conn.socket.write(reply);
+        reply = event.bytes;
       } else {
         closing = event;
         break;
@@ -455,17 +461,29 @@ export class SyslogReceiver {
       this.events.problem({ kind: 'invalid-utf8', sender: conn.sender, count: invalid });
     }
     if (messages.length > 0) this.deliver(conn, messages, chunk.length);
+    if (closing?.reason === 'client-close') {
+      // The sender closes: its close is answered once every message before it is acknowledged (a sender that reads the answer as the end would send again what had no acknowledgement yet).
+      conn.closeReply = reply ?? Buffer.alloc(0);
+      this.endWhenAcknowledged(conn);
+      return;
+    }
+    if (reply) conn.socket.write(reply);
     if (closing) {
-      if (closing.reason === 'client-close') {
-        // The sender closes: what it sent is acknowledged as it is delivered, on this socket while it lasts.
-        conn.socket.end();
-        return;
-      }
       this.senders.error(conn.row);
       this.drop(conn, `RELP: ${closing.detail ?? 'protocol error'}`);
       return;
     }
     if (conn.unacked.length > 0) this.armQuiet(conn);
+  }
+
+  private endWhenAcknowledged(conn: Connection): void {
+    if (conn.closeReply === undefined || conn.unacked.length > 0) {
+      if (conn.unacked.length > 0) this.armQuiet(conn);
+      return;
+    }
+    const reply = conn.closeReply;
+    conn.closeReply = undefined;
+    conn.socket.end(reply);
   }
 
   private deliver(conn: Connection, messages: string[], bytes: number): void {
@@ -521,6 +539,7 @@ export class SyslogReceiver {
     const txnrs = conn.unacked.splice(0, count);
     conn.acked += count;
     conn.socket.write(count === 1 ? relpAck(txnrs[0]) : Buffer.concat(txnrs.map(relpAck)));
+    if (conn.closeReply !== undefined) this.endWhenAcknowledged(conn);
   }
 
   /**
