@@ -14,6 +14,10 @@
 //   - the file tail's status changes as a log generator writes its file (the
 //     file named by an environment variable, through its typed input);
 //   - the kill switch node's button engages and releases its switch;
+//   - syslog-in: the rows follow the protocol (framing for tcp and tls, TLS for tls,
+//     connection limits for the stream protocols, the receive buffer for udp) and
+//     Parse (fields and time zone), the port below 1024 note follows the port, and a
+//     bad port or allowed sender is marked red;
 //   - the demo flow runs and its batches reach the Debug sidebar (the README's
 //     picture of the demo is taken by scripts/screenshots.js, on the demo alone);
 //   - each example imports through Import ▸ Examples ▸ <module> and deploys with no
@@ -192,6 +196,8 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     'kill-switch': () => ({ controlTopic: 'ops/stop', mode: 'discard' }),
     'dir-watch': () => ({ path: path.dirname(logFile), pattern: '*.log,*.txt' }),
     'log-parse': () => ({ format: 'syslog', schema: 'native', timezone: 'Europe/Berlin', onError: 'keep' }),
+    // A port of its own: the examples imported below listen on 2514 and 5514.
+    'syslog-in': () => ({ protocol: 'tcp', host: '127.0.0.1', port: '15514', framing: 'octet', parse: false, allow: '127.0.0.1, ::1', maxConnections: '50', idleTimeout: '300' }),
   };
   /** Rows that must be hidden once FIELDS are set: they only matter in another mode. */
   const HIDDEN = {
@@ -202,6 +208,8 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
     'kill-switch': ['.form-row-kill-switch-queueSize'], // mode "discard"
     'micro-batch': ['.micro-batch-ack-row'], // delivery "next-node"
     'log-parse': ['.log-parse-pattern-row'], // format "syslog"
+    // protocol "tcp", parse off, output "line", port 15514
+    'syslog-in': ['.form-row-syslog-in-tls', '.form-row-syslog-in-udp', '.form-row-syslog-in-parse', '.form-row-syslog-in-lines-tip', '.form-row-syslog-in-privileged'],
   };
   /** What GET /flows holds for the fields set. */
   const expectedProperties = (fields) =>
@@ -358,6 +366,92 @@ describe(`editor in a real Node-RED ${nr.version} on Node ${nodeVersion(nodeBin)
       }),
     );
   }
+
+  it(
+    'syslog-in: the rows follow the protocol and Parse, and a bad port or allowed sender is marked',
+    guarded(async function () {
+      const id = created['syslog-in'];
+      if (!id) this.skip(); // the drag-and-drop test above failed
+      await ed.showWorkspace(page, 'e2e0000000000001');
+      await ed.openEditDialog(page, id);
+      try {
+        const rows = {
+          framing: '.form-row-syslog-in-framing',
+          tls: '.form-row-syslog-in-tls',
+          stream: '.form-row-syslog-in-stream',
+          udp: '.form-row-syslog-in-udp',
+          guarantee: '.syslog-in-guarantee:visible',
+        };
+        const shown = async () => {
+          const seen = Object.fromEntries((await ed.visibility(page, Object.values(rows).slice(0, 4))).map((r, i) => [Object.keys(rows)[i], r.exists && r.visible]));
+          seen.guarantee = await page.evaluate(() => $('.syslog-in-guarantee:visible').map((i, el) => el.getAttribute('data-protocol')).get());
+          return seen;
+        };
+        const expected = {
+          udp: { framing: false, tls: false, stream: false, udp: true, guarantee: ['udp'] },
+          tcp: { framing: true, tls: false, stream: true, udp: false, guarantee: ['tcp'] },
+          tls: { framing: true, tls: true, stream: true, udp: false, guarantee: ['tls'] },
+          relp: { framing: false, tls: false, stream: true, udp: false, guarantee: ['relp'] },
+        };
+        for (const [protocol, want] of Object.entries(expected)) {
+          await ed.fillDialog(page, { protocol });
+          (await shown()).should.eql(want, protocol);
+        }
+        // Fields and time zone only while parsing; the micro batch note only for "lines".
+        const parseRows = async () => (await ed.visibility(page, ['.form-row-syslog-in-parse'])).map((r) => r.visible)[0];
+        await ed.fillDialog(page, { parse: true });
+        (await parseRows()).should.equal(true, 'parse on');
+        await ed.fillDialog(page, { parse: false });
+        (await parseRows()).should.equal(false, 'parse off');
+        await ed.fillDialog(page, { output: 'lines' });
+        (await ed.visibility(page, ['.form-row-syslog-in-lines-tip']))[0].visible.should.equal(true, 'output lines');
+
+        // Values are checked as they are typed (the change event, as leaving the field).
+        const marked = async (field, value) => {
+          await ed.fillDialog(page, { [field]: value });
+          await page.locator(`#node-input-${field}`).dispatchEvent('change');
+          return page.evaluate((f) => $(`#node-input-${f}`).hasClass('input-error'), field);
+        };
+        for (const port of ['0', '65536', '70000', '5514.5', 'syslog', '']) (await marked('port', port)).should.equal(true, `port "${port}"`);
+        (await marked('port', '514')).should.equal(false, 'port 514');
+        (await ed.visibility(page, ['.form-row-syslog-in-privileged']))[0].visible.should.equal(true, 'the note for a port below 1024');
+        (await marked('port', '65535')).should.equal(false, 'port 65535');
+        (await ed.visibility(page, ['.form-row-syslog-in-privileged']))[0].visible.should.equal(false, 'no note for 65535');
+        for (const allow of ['10.0.0.0/33', '192.168.1.256', 'example.com', '10.0.0.1, ::1/129', '2001:db8::1::2', '10.0.0.0/08', '1.2.3']) {
+          (await marked('allow', allow)).should.equal(true, `allowed senders "${allow}"`);
+        }
+        for (const allow of ['', '10.0.0.0/8, 192.168.1.7', '10.0.0.0/8 192.168.1.7\n::1\n2001:db8::/32', '::ffff:10.1.2.3, fe80::1/64, ::/0, 0.0.0.0/0']) {
+          (await marked('allow', allow)).should.equal(false, `allowed senders "${allow}"`);
+        }
+        // The reason the editor gives names the bad entry.
+        await marked('allow', '10.0.0.0/8, 10.1.2.0/99');
+        const reason = await page.evaluate(() => {
+          const def = RED.nodes.getType('syslog-in').defaults.allow;
+          return def.validate.call({ _: RED.nodes.getType('syslog-in')._ }, $('#node-input-allow').val(), {});
+        });
+        should(reason).be.a.String().and.containEql('10.1.2.0/99');
+        (await marked('maxMessageBytes', '63')).should.equal(true, 'max message 63');
+        (await marked('maxMessageBytes', '64')).should.equal(false, 'max message 64');
+        (await marked('maxConnections', '0')).should.equal(true, 'connections 0');
+        (await marked('idleTimeout', '-1')).should.equal(true, 'idle timeout -1');
+        await ed.fillDialog(page, { protocol: 'udp' });
+        (await marked('recvBufferSize', '1.5')).should.equal(true, 'UDP buffer 1.5');
+        (await marked('recvBufferSize', '')).should.equal(false, 'UDP buffer empty');
+        await ed.fillDialog(page, { parse: true });
+        (await marked('timezone', 'Mars/Olympus')).should.equal(true, 'time zone Mars/Olympus');
+        (await marked('timezone', 'Europe/Berlin')).should.equal(false, 'time zone Europe/Berlin');
+      } finally {
+        await ed.cancelEditDialog(page);
+      }
+      // The dialog was cancelled: the deployed settings stand; the label is "protocol :port".
+      const node = await page.evaluate((nid) => {
+        const n = RED.nodes.node(nid);
+        const label = RED.nodes.getType('syslog-in').label;
+        return { valid: n.valid, port: String(n.port), unnamed: label.call({ protocol: 'relp', port: 2514 }), named: label.call({ name: 'edge', protocol: 'udp', port: 514 }) };
+      }, id);
+      node.should.eql({ valid: true, port: '15514', unnamed: 'relp :2514', named: 'edge' });
+    }),
+  );
 
   it(
     'runs the demo flow (file tail -> micro batch -> debug)',

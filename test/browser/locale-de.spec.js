@@ -60,6 +60,19 @@ const MULTILINE_KEYS = [
   'tooltip.multilineTimeout',
 ];
 
+/** The texts of the syslog-in dialog's rows that one protocol or Parse shows and another hides. */
+const SYSLOG_KEYS = [
+  ...['udp', 'tcp', 'tls', 'relp'].flatMap((protocol) => [`protocol.${protocol}`, `guarantee.${protocol}`]),
+  ...['tls', 'clientCert', 'framing', 'maxConnections', 'idleTimeout', 'recvBufferSize', 'schema', 'timezone', 'allow'].flatMap((field) => [`label.${field}`, `tooltip.${field}`]),
+  ...['none', 'optional', 'required'].map((choice) => `clientCert.${choice}`),
+  ...['auto', 'octet', 'lf'].map((framing) => `framing.${framing}`),
+  'tip.tls',
+  'tip.privileged',
+  'tip.lines',
+  'label.parse',
+  'placeholder.allow',
+];
+
 const IDS = {
   tab: 'de00000000000001',
   config: 'de00000000000002',
@@ -69,6 +82,7 @@ const IDS = {
   'kill-switch': 'de00000000000006',
   'batch-ack': 'de00000000000007',
   'log-parse': 'de00000000000008',
+  'syslog-in': 'de00000000000009',
 };
 
 function flows(tmpDir) {
@@ -83,6 +97,8 @@ function flows(tmpDir) {
     { id: IDS['kill-switch'], z: IDS.tab, type: 'kill-switch', name: '', killSwitch: IDS.config, controlTopic: 'kill-switch', mode: 'hold', queueSize: 1000, initial: 'released', x: 400, y: 180, wires: [[], []] },
     { id: IDS['batch-ack'], z: IDS.tab, type: 'batch-ack', name: '', success: 'any', x: 640, y: 80, wires: [[]] },
     { id: IDS['log-parse'], z: IDS.tab, type: 'log-parse', name: '', format: 'auto', pattern: '', schema: 'ecs', timezone: 'UTC', property: 'payload', onError: 'output2', x: 640, y: 180, wires: [[], []] },
+    // tls: the dialog's every row is in the page either way; tls shows the TLS rows too.
+    { id: IDS['syslog-in'], z: IDS.tab, type: 'syslog-in', name: '', protocol: 'tls', host: '127.0.0.1', port: 16514, tls: '', clientCert: 'none', framing: 'auto', output: 'line', parse: true, schema: 'ecs', timezone: '', allow: '', maxMessageBytes: 65536, maxConnections: 1000, idleTimeout: 0, recvBufferSize: '', killSwitch: '', x: 160, y: 280, wires: [[]] },
   ];
 }
 
@@ -206,6 +222,10 @@ describe(`editor in German in a real Node-RED ${nodeRedInfo(nodeRedDir).version}
           if (type === 'file-tail' || type === 'dir-watch') {
             const keys = new Set(texts.map((t) => t.key));
             MULTILINE_KEYS.filter((key) => !keys.has(`${type}.${key}`)).should.eql([], `${type}: multiline texts missing from the dialog`);
+          }
+          if (type === 'syslog-in') {
+            const keys = new Set(texts.map((t) => t.key));
+            SYSLOG_KEYS.filter((key) => !keys.has(`${type}.${key}`)).should.eql([], `${type}: texts of the protocol and Parse rows missing from the dialog`);
           }
           const wrong = [];
           for (const t of texts) {

@@ -10,6 +10,9 @@
 //   - its button engages and releases a kill switch (checked in the runtime:
 //     GET /kill-switch/:id), and the source it stops shows "paused";
 //   - it stops asking the runtime while hidden, and asks again when shown;
+//   - a syslog-in source (a listing of the runtime with one added) shows its
+//     listener, counters and senders; what senders send is shown as text, never
+//     as HTML;
 //   - screenshot: docs/images/sidebar.png with LOG_INGEST_SCREENSHOTS=1 (set by
 //     `npm run screenshots`), else a file in the test's temp folder, so that
 //     `npm test` leaves the checkout as it was.
@@ -18,7 +21,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-require('should');
+const should = require('should');
 const { startNodeRed, resolveNodeRedDir, nodeRedInfo, nodeVersion, REPO_ROOT } = require('../support/node-red-process');
 const { LogGenerator } = require('../../scripts/lib/log-generator');
 const ed = require('./support/editor');
@@ -239,6 +242,83 @@ describe(`log ingest sidebar in a real Node-RED ${nr.version} on Node ${nodeVers
       const shown = page.waitForRequest((r) => /\/log-ingest\/sources/.test(r.url()));
       await ed.openSidebarTab(page, TAB, CONTENT);
       await shown;
+    }),
+  );
+
+  it(
+    'shows a syslog-in listener, its counters and its senders, as text (senders are untrusted)',
+    guarded(async function () {
+      const SYSLOG = 'sb00000000000009';
+      const hostile = '<img src=x onerror="window.__sidebarPwned = 1">';
+      const sender = (address, more) => ({ address, protocol: 'tcp', connections: 1, messages: 10, bytes: 2048, dropped: 0, errors: 0, lastSeen: '2026-05-01T12:00:00.000Z', ...more });
+      const listener = (senders, moreSenders) => ({
+        state: 'listening',
+        files: [],
+        listener: { protocol: 'tls', address: '127.0.0.1', port: 6514, connections: 2, messages: 1234, messagesPerSecond: 12.5, dropped: 0, errors: 3, refused: 1, senders, moreSenders },
+      });
+      let view = listener(
+        [
+          sender('10.0.0.7', { connections: 2, messages: 1200, errors: 3, subject: 'CN=<b>host1</b>,O=Org' }),
+          sender(hostile, { messages: 34 }),
+        ],
+        3,
+      );
+      // The runtime's listing, with a syslog-in source added as SourceRegistry gives it.
+      const sources = /\/log-ingest\/sources(\?|$)/;
+      const addSyslog = async (route) => {
+        const res = await route.fetch();
+        const listing = await res.json();
+        listing.sources.push({ id: SYSLOG, type: 'syslog-in', name: 'edge syslog', z: IDS.tab, ...view });
+        await route.fulfill({ response: res, json: listing });
+      };
+      await page.route(sources, addSyslog);
+      try {
+        await ed.openSidebarTab(page, TAB, CONTENT);
+        const row = sourceRow(SYSLOG);
+        const senders = row.locator('.log-ingest-sender');
+        await senders.nth(1).waitFor({ state: 'visible' });
+        (await row.locator('.log-ingest-source-name').innerText()).should.equal('edge syslog');
+        await textIs(row.locator('.log-ingest-source-state'), 'listening');
+        (await row.locator('.log-ingest-listener-address').innerText()).should.equal('tls on 127.0.0.1:6514');
+        const stat = (name) => row.locator(`.log-ingest-stat-${name} .log-ingest-stat-value`).innerText();
+        ({ connections: await stat('connections'), messages: await stat('messages'), rate: await stat('messageRate'), dropped: await stat('dropped'), errors: await stat('errors'), refused: await stat('refused') }).should.eql({
+          connections: '2',
+          messages: '1234',
+          rate: '12.5',
+          dropped: '0',
+          errors: '3',
+          refused: '1',
+        });
+        (await row.locator('.log-ingest-files-empty').isVisible()).should.equal(false, '"no file is followed" under a listener');
+        // Each sender's cells (its address, and its certificate subject when shown), as text.
+        const cells = (i) =>
+          senders.nth(i).evaluate((tr) => {
+            const text = (sel) => tr.querySelector(sel).textContent;
+            const subject = tr.querySelector('.log-ingest-sender-subject');
+            const shown = (el) => (el.offsetParent === null ? null : el.textContent);
+            return [text('.log-ingest-sender-address'), shown(subject), ...[...tr.querySelectorAll('td')].slice(1, 6).map(shown)];
+          });
+        // The protocol column only while a sender's differs from the listener's (here tcp against tls).
+        (await cells(0)).should.eql(['10.0.0.7', 'CN=<b>host1</b>,O=Org', 'tcp', '2', '1200', '0', '3']);
+        (await cells(1)).should.eql([hostile, null, 'tcp', '1', '34', '0', '0']);
+        // Shown as text: no element made of it, no script run.
+        (await row.locator('img, b').count()).should.equal(0, 'sender data became HTML');
+        should(await page.evaluate(() => window.__sidebarPwned)).equal(undefined);
+        (await row.locator('.log-ingest-senders-more').innerText()).should.equal('… and 3 more senders');
+
+        // The next look: one sender left, without a certificate, none more.
+        view = listener([sender('10.0.0.8', { protocol: 'tls' })], 0);
+        await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${CONTENT} .log-ingest-source[data-id="${SYSLOG}"] .log-ingest-sender`);
+        (await cells(0)).should.eql(['10.0.0.8', null, null, '1', '10', '0', '0']);
+        (await row.locator('.log-ingest-senders-more').isVisible()).should.equal(false, '"and N more" with none more');
+        // No sender yet: the empty text instead of the table.
+        view = listener([], 0);
+        await row.locator('.log-ingest-senders-empty').waitFor({ state: 'visible' });
+        (await row.locator('.log-ingest-senders').isVisible()).should.equal(false, 'an empty table beside the text');
+        (await ed.untranslatedKeys(page, CONTENT, ['log-ingest-sidebar'])).should.eql([]);
+      } finally {
+        await page.unroute(sources, addSyslog);
+      }
     }),
   );
 
