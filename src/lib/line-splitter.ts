@@ -14,6 +14,7 @@
  */
 import { codeUnitBytes, type LineEncoding, type LineSplitterOptions, type LongLinePolicy, overlapsItself, type SplitterEvent } from './line-format';
 import { startsWithNul, stripCarriageReturns } from './line-text';
+import { HeldBytes } from './held-bytes';
 
 export type { LineEncoding, LineSplitterOptions, LongLinePolicy, SplitterEvent } from './line-format';
 
@@ -57,8 +58,7 @@ export class LineSplitter {
   /** File offset where the line in progress starts. */
   private lineStart: number;
   /** Held bytes of the line in progress, up to maxLineBytes. */
-  private held: Buffer[] = [];
-  private heldBytes = 0;
+  private readonly held = new HeldBytes();
   /**
    * The last delimiter-length-minus-one bytes of the line in progress, kept
    * apart so that a delimiter split across two chunks is still found.
@@ -96,9 +96,14 @@ export class LineSplitter {
     return this.inLine ? this.lineStart : this.next;
   }
 
+  /** Bytes held of the line in progress: never above maxLineBytes. */
+  get heldBytes(): number {
+    return this.held.length;
+  }
+
   /** True while a line has begun but its delimiter has not been read. */
   get inLine(): boolean {
-    return this.heldBytes > 0 || this.carry.length > 0 || this.overLimit;
+    return this.held.length > 0 || this.carry.length > 0 || this.overLimit;
   }
 
   /** Returns and forgets what happened to bad input since the last call. */
@@ -110,8 +115,7 @@ export class LineSplitter {
 
   /** Forgets the line in progress and continues from `offset`. */
   reset(offset: number): void {
-    this.held = [];
-    this.heldBytes = 0;
+    this.held.clear();
     this.carry = EMPTY;
     this.overLimit = false;
     this.nulSkipped = false;
@@ -131,11 +135,11 @@ export class LineSplitter {
     let start = -1;
     let pos = 0;
 
-    if (this.heldBytes > 0 || this.overLimit || this.nulSkipped) {
+    if (this.held.length > 0 || this.overLimit || this.nulSkipped) {
       const first = this.findDelimiter(buf, bufStart, 0);
       if (first < 0) {
         // Only NULs so far: keep skipping them rather than holding them.
-        if (this.heldBytes === 0 && !this.overLimit) this.beginLine(buf, bufStart);
+        if (this.held.length === 0 && !this.overLimit) this.beginLine(buf, bufStart);
         else this.extendLine(buf);
         return this.result(lines, lineEnds, this.lineStart);
       }
@@ -272,24 +276,23 @@ export class LineSplitter {
   private finishLine(lastBytes: Buffer, end: number, lines: string[], lineEnds: number[] | undefined): void {
     const start = this.lineStart;
     if (this.overLimit) {
-      if (this.longLines === 'cut') this.pushLine(this.takeHeld(), end, lines, lineEnds);
-    } else if (this.heldBytes === 0) {
+      if (this.longLines === 'cut') this.pushLine(this.held.take(), end, lines, lineEnds);
+    } else if (this.held.length === 0) {
       // Nothing held (only NULs skipped so far): emit skips any further
       // leading NULs before it applies the limit, as for a line in one chunk.
       if (!this.nulSkipped || lastBytes.length > 0) this.emit(lastBytes, start, end, lines, lineEnds);
-    } else if (this.heldBytes + lastBytes.length > this.maxLineBytes) {
+    } else if (this.held.length + lastBytes.length > this.maxLineBytes) {
       this.noteLongLine(start);
       if (this.longLines === 'cut') {
-        const room = this.maxLineBytes - this.heldBytes;
-        this.hold(lastBytes.subarray(0, room));
-        this.pushLine(this.takeHeld(), end, lines, lineEnds);
+        const room = this.maxLineBytes - this.held.length;
+        this.held.add(lastBytes.subarray(0, room));
+        this.pushLine(this.held.take(), end, lines, lineEnds);
       }
     } else {
-      this.hold(lastBytes);
-      this.emit(this.takeHeld(), start, end, lines, lineEnds);
+      this.held.add(lastBytes);
+      this.emit(this.held.take(), start, end, lines, lineEnds);
     }
-    this.held = [];
-    this.heldBytes = 0;
+    this.held.clear();
     this.overLimit = false;
     this.nulSkipped = false;
     this.lineStart = end;
@@ -317,31 +320,18 @@ export class LineSplitter {
     // The carry is copied: the caller reuses its read buffer.
     this.carry = keep > 0 ? Buffer.from(bytes.subarray(bytes.length - keep)) : EMPTY;
     if (this.overLimit || body.length === 0) return;
-    if (this.heldBytes + body.length <= this.maxLineBytes) {
-      this.hold(Buffer.from(body));
+    if (this.held.length + body.length <= this.maxLineBytes) {
+      this.held.add(Buffer.from(body));
       return;
     }
     this.noteLongLine(this.lineStart);
-    if (this.longLines === 'cut') this.hold(Buffer.from(body.subarray(0, this.maxLineBytes - this.heldBytes)));
-    else this.takeHeld();
+    if (this.longLines === 'cut') this.held.add(Buffer.from(body.subarray(0, this.maxLineBytes - this.held.length)));
+    else this.held.take();
     this.overLimit = true;
   }
 
   private noteLongLine(offset: number): void {
     this.events.push({ kind: 'long-line', offset, bytes: this.maxLineBytes, action: this.longLines });
-  }
-
-  private hold(bytes: Buffer): void {
-    if (bytes.length === 0) return;
-    this.held.push(bytes);
-    this.heldBytes += bytes.length;
-  }
-
-  private takeHeld(): Buffer {
-    const bytes = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
-    this.held = [];
-    this.heldBytes = 0;
-    return bytes;
   }
 
   /** One complete line's bytes (without delimiter): repair, decode, append. */

@@ -20,6 +20,7 @@
  * rsyslog does on reception: some senders count the LF they add.
  */
 import { isUtf8 } from 'node:buffer';
+import { HeldBytes } from '../held-bytes';
 
 export type Framing = 'auto' | 'lf' | 'octet';
 export const FRAMINGS: readonly Framing[] = ['auto', 'lf', 'octet'];
@@ -101,8 +102,7 @@ export class FrameDecoder {
   private state: DecoderState;
 
   /** Held bytes of the message in progress: at most maxMessageBytes + 1 (lf) or maxMessageBytes (octet). */
-  private held: Buffer[] = [];
-  private heldBytes = 0;
+  private readonly held = new HeldBytes();
   /** Bytes of the message in progress seen so far, held or not. */
   private seen = 0;
   /** Last byte seen of the LF-framed message in progress (a CR before its LF is dropped). */
@@ -124,7 +124,7 @@ export class FrameDecoder {
 
   /** Bytes held for the message in progress; never above maxMessageBytes + 16. */
   get bufferedBytes(): number {
-    return this.heldBytes;
+    return this.held.length;
   }
 
   /** Takes the next bytes of the stream; returns the messages they complete. */
@@ -224,12 +224,12 @@ export class FrameDecoder {
       return pos + count;
     }
     const take = Math.min(count - this.seen, chunk.length - pos);
-    const room = max - this.heldBytes;
+    const room = max - this.held.length;
     // Copied: the caller may reuse its buffer.
-    if (room > 0) this.hold(Buffer.from(chunk.subarray(pos, pos + Math.min(take, room))));
+    if (room > 0) this.held.add(Buffer.from(chunk.subarray(pos, pos + Math.min(take, room))));
     this.seen += take;
     if (this.seen === count) {
-      const bytes = this.takeHeld();
+      const bytes = this.held.take();
       if (count > max) this.deliverCut(bytes, count);
       else this.deliverCounted(bytes);
       this.seen = 0;
@@ -331,14 +331,14 @@ export class FrameDecoder {
     this.seen += bytes.length;
     this.lastByte = bytes[bytes.length - 1];
     // One byte over the limit is kept: it may be the CR before the LF.
-    const room = this.maxMessageBytes + 1 - this.heldBytes;
-    if (room > 0) this.hold(Buffer.from(bytes.subarray(0, Math.min(room, bytes.length))));
+    const room = this.maxMessageBytes + 1 - this.held.length;
+    if (room > 0) this.held.add(Buffer.from(bytes.subarray(0, Math.min(room, bytes.length))));
   }
 
   /** The LF-framed message in progress has ended (its LF came, or the stream ended). */
   private finishLfFramed(): void {
     const length = this.lastByte === CR ? this.seen - 1 : this.seen;
-    const bytes = this.takeHeld();
+    const bytes = this.held.take();
     this.seen = 0;
     this.lastByte = -1;
     if (length > this.maxMessageBytes) this.deliverCut(bytes.subarray(0, this.maxMessageBytes), length);
@@ -377,21 +377,8 @@ export class FrameDecoder {
   }
 
   private release(): void {
-    this.held = [];
-    this.heldBytes = 0;
+    this.held.clear();
     this.seen = 0;
   }
 
-  private hold(bytes: Buffer): void {
-    if (bytes.length === 0) return;
-    this.held.push(bytes);
-    this.heldBytes += bytes.length;
-  }
-
-  private takeHeld(): Buffer {
-    const bytes = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldBytes);
-    this.held = [];
-    this.heldBytes = 0;
-    return bytes;
-  }
 }
