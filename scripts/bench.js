@@ -14,6 +14,9 @@
 //   dirwatch    dir-watch over 1,000 files written round-robin, then idle CPU
 //   events      log-parse (syslog; auto on mixed formats) and multiline (java) records,
 //               each against the same file-tail -> micro-batch pipeline without the step
+//   syslog      messages/s over TCP from 10 parallel senders: syslog-in (parse off
+//               and on) -> micro-batch, against the Node-RED peer (simple-syslog-server,
+//               as node-red-contrib-syslog-input uses it), core tcp in, and rsyslog imtcp
 //   manyfiles   (only when named) dir-watch picking up 20,000 files: time until
 //               every file is followed, RSS per idle file, idle CPU
 //
@@ -29,6 +32,8 @@
 //   BENCH_MANY_FILES=20000   BENCH_MANY_FOLDERS=20  BENCH_MANY_LINES=3  BENCH_MANY_RUNS=3
 //   BENCH_MANY_IDLE_SECONDS=75
 //   BENCH_EVENTS_LINES=500000  lines per events burst (runs: BENCH_RUNS)
+//   BENCH_SYSLOG_MESSAGES=1000000  BENCH_SYSLOG_SENDERS=10  (runs: BENCH_RUNS)
+//   BENCH_SYSLOG_BATCH=10000  BENCH_SYSLOG_BATCH_TIMEOUT=5  micro-batch after every syslog receiver
 //   BENCH_RSYSLOG=0           leave rsyslog out even when installed
 //   BENCH_PACK_DIR=<dir>      measure another build of the pack (a folder with package.json and dist/)
 //   BENCH_COMPARE_DIR=<dir>   also run the throughput scenario's pack pipelines on this other build
@@ -50,6 +55,7 @@ const { runBacklog } = require('./bench/scenario-backlog');
 const { runDirWatch } = require('./bench/scenario-dirwatch');
 const { runManyFiles } = require('./bench/scenario-manyfiles');
 const { runEvents } = require('./bench/scenario-events');
+const { runSyslog } = require('./bench/scenario-syslog');
 const { machineInfo, renderTable, renderMarkdown, writeDoc } = require('./bench/report');
 
 async function main() {
@@ -94,6 +100,7 @@ async function main() {
   if (settings.scenarios.has('dirwatch')) results.dirwatch = await runDirWatch(ctx);
   if (settings.scenarios.has('manyfiles')) results.manyfiles = await runManyFiles(ctx);
   if (settings.scenarios.has('events')) results.events = await runEvents(ctx);
+  if (settings.scenarios.has('syslog')) results.syslog = await runSyslog(ctx);
   meta.durationS = Math.round((Date.now() - started) / 1000);
   meta.loadEnd = os.loadavg()[0];
 

@@ -20,7 +20,7 @@ function envFlag(name) {
 /** Benchmark settings; BENCH_QUICK shrinks every default (env vars still win). */
 function settingsFromEnv() {
   const quick = envFlag('BENCH_QUICK');
-  const scenarios = (process.env.BENCH_SCENARIOS || 'throughput,latency,backlog,dirwatch,events')
+  const scenarios = (process.env.BENCH_SCENARIOS || 'throughput,latency,backlog,dirwatch,events,syslog')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -45,6 +45,11 @@ function settingsFromEnv() {
     manyFolders: envInt('BENCH_MANY_FOLDERS', quick ? 2 : 20),
     manyLines: envInt('BENCH_MANY_LINES', 3),
     eventsLines: envInt('BENCH_EVENTS_LINES', quick ? 100_000 : 500_000),
+    syslogMessages: envInt('BENCH_SYSLOG_MESSAGES', quick ? 200_000 : 1_000_000),
+    syslogSenders: envInt('BENCH_SYSLOG_SENDERS', 10),
+    // micro-batch's own defaults: the syslog scenario measures the node as it comes.
+    syslogBatch: envInt('BENCH_SYSLOG_BATCH', 10_000),
+    syslogBatchTimeoutS: Number(process.env.BENCH_SYSLOG_BATCH_TIMEOUT || 5),
     manyRuns: envInt('BENCH_MANY_RUNS', quick ? 1 : 3),
     manyIdleSeconds: envInt('BENCH_MANY_IDLE_SECONDS', quick ? 5 : 75),
     rsyslog: process.env.BENCH_RSYSLOG === undefined ? true : envFlag('BENCH_RSYSLOG'),

@@ -97,7 +97,7 @@ return msg;
 const INITIAL_RECORDS_SINK = (markRecords) =>
   `{ count: 0, failed: 0, batches: 0, first: 0, last: 0, mark: 0, markCount: 0, markRecords: ${markRecords}, sample: null }`;
 
-const recordsSinkFn = (failedOutput) => `
+const recordsSinkFn = (failedOutput, countErrors = false) => `
 const s = global.get('benchSink') || ${INITIAL_RECORDS_SINK(0)};
 const p = msg.payload;
 const now = Date.now();
@@ -107,7 +107,7 @@ if (s.count === 0) {
   s.sample = Array.isArray(p) ? p[0] : p;
 }
 s.count += n;
-${failedOutput ? 's.failed += n;' : ''}
+${failedOutput ? 's.failed += n;' : ''}${countErrors ? "if (Array.isArray(p)) s.failed += context.get('errorsOf')(p);" : ''}
 s.batches++;
 s.last = now;
 if (s.mark === 0 && s.markRecords > 0 && s.count >= s.markRecords) {
@@ -116,6 +116,20 @@ if (s.mark === 0 && s.markRecords > 0 && s.count >= s.markRecords) {
 }
 global.set('benchSink', s);
 return null;
+`;
+
+// Records that say they failed ({ raw, error }, as syslog-in sends a message
+// that does not parse) among an array, counted by a function defined once
+// (see SINK_INIT).
+const ERRORS_INIT = `
+context.set('errorsOf', function errorsOf(records) {
+  let failed = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r !== null && typeof r === 'object' && r.error !== undefined && r.raw !== undefined) failed++;
+  }
+  return failed;
+});
 `;
 
 const RECORDS_RESET_FN = `
@@ -127,15 +141,16 @@ return msg;
 
 /**
  * The endpoints and the records sink (see recordsSinkFn): returns {nodes,
- * sinkId, failedSinkId}. POST /bench/reset takes {markRecords}.
+ * sinkId, failedSinkId}. POST /bench/reset takes {markRecords}. With
+ * `countErrors` the sink also counts, as failed, records that say they failed.
  */
-function recordsMeasuringNodes(z) {
+function recordsMeasuringNodes(z, { countErrors = false } = {}) {
   const m = measuringNodes(z);
   const failedSinkId = id();
   const nodes = m.nodes
     .filter((n) => n.id !== m.probeId)
     .map((n) => {
-      if (n.id === m.sinkId) return { ...n, name: 'bench records sink', func: recordsSinkFn(false), initialize: '' };
+      if (n.id === m.sinkId) return { ...n, name: 'bench records sink', func: recordsSinkFn(false, countErrors), initialize: countErrors ? ERRORS_INIT : '' };
       if (n.name === 'reset') return { ...n, func: RECORDS_RESET_FN };
       return n;
     });
@@ -334,6 +349,51 @@ function eventsFlow({ file, multiline, multilineTimeoutS = 5, parse, batchSize, 
 }
 
 /**
+ * The syslog scenario: a TCP syslog receiver on 127.0.0.1:`port` ->
+ * micro-batch (`batchSize`, `timeoutS`) -> records sink. `receiver` is
+ * 'syslog-in' (this pack: framing auto, output lines, `parse` off or on with
+ * schema ECS), 'peer' (bench-syslog-peer, see syslog-peer-node) or 'tcp-in'
+ * (Node-RED's core tcp in: stream of strings split at '\n', one message per
+ * line).
+ */
+function syslogFlow({ receiver, port, parse = false, batchSize, timeoutS }) {
+  const labels = { 'syslog-in': `syslog-in (tcp, lines, parse ${parse ? 'ECS' : 'off'})`, peer: 'bench-syslog-peer', 'tcp-in': 'tcp in' };
+  const t = tab(`bench: ${labels[receiver]} -> micro-batch`);
+  const m = recordsMeasuringNodes(t.id, { countErrors: receiver === 'syslog-in' && parse });
+  const batchId = id();
+  const at = { id: id(), z: t.id, name: '', x: 120, y: 100, wires: [[batchId]] };
+  let source;
+  if (receiver === 'syslog-in') {
+    source = {
+      ...at,
+      type: 'syslog-in',
+      protocol: 'tcp',
+      host: '127.0.0.1',
+      port: String(port),
+      tls: '',
+      clientCert: 'none',
+      framing: 'auto',
+      output: 'lines',
+      parse,
+      schema: 'ecs',
+      timezone: '',
+      allow: '',
+      maxMessageBytes: 65536,
+      maxConnections: 1000,
+      idleTimeout: 0,
+      recvBufferSize: '',
+      killSwitch: '',
+    };
+  } else if (receiver === 'peer') {
+    source = { ...at, type: 'bench-syslog-peer', address: '127.0.0.1', port: String(port) };
+  } else if (receiver === 'tcp-in') {
+    source = { ...at, type: 'tcp in', server: 'server', host: '', port: String(port), datamode: 'stream', datatype: 'utf8', newline: '\\n', topic: '', trim: false, base64: false, tls: '' };
+  } else throw new Error(`unknown receiver ${receiver}`);
+  const batch = { id: batchId, type: 'micro-batch', z: t.id, name: '', interval: timeoutS, maxSize: batchSize, maxBytes: 0, keepArrays: false, x: 400, y: 100, wires: [[m.sinkId]] };
+  return [t, source, batch, ...m.nodes];
+}
+
+/**
  * This pack's dir-watch (config {path, pattern, recursive, startAt, output},
  * two outputs: lines, events) -> micro-batch -> sink.
  */
@@ -420,4 +480,4 @@ function manyFilesFlows({ dir, batchSize, timeoutS }) {
   return { before: [t, ...m.nodes], after: [t, watch, batch, ...m.nodes], watchId: watch.id };
 }
 
-module.exports = { packFlow, packAckFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow, manyFilesFlows, eventsFlow };
+module.exports = { packFlow, packAckFlow, peerFlow, floorFlow, dirWatchFlow, emptyFlow, manyFilesFlows, eventsFlow, syslogFlow };

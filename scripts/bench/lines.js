@@ -192,6 +192,30 @@ function makeSyslogLines(count) {
   return linesFile(lines);
 }
 
+/**
+ * The same syslog lines as makeSyslogLines(count), dealt out in `slices`
+ * consecutive runs of equal length (the syslog scenario's senders, one run
+ * each): `{ bufs, lines, bytes, meanBytes }`, each buffer whole LF-ended lines.
+ */
+function makeSyslogSlices(count, slices) {
+  if (count % slices !== 0) throw new Error(`${count} messages cannot be shared equally by ${slices} senders`);
+  const rnd = seeded(5424);
+  const per = count / slices;
+  const bufs = [];
+  let bytes = 0;
+  for (let k = 0; k < slices; k++) {
+    const lines = new Array(per);
+    for (let j = 0; j < per; j++) {
+      const i = k * per + j;
+      lines[j] = i % 2 === 0 ? rfc5424Line(rnd, i) : rfc3164Line(rnd, i);
+    }
+    const buf = Buffer.from(`${lines.join('\n')}\n`, 'latin1');
+    bytes += buf.length;
+    bufs.push(buf);
+  }
+  return { bufs, lines: count, bytes, meanBytes: bytes / count };
+}
+
 const MIXED_FORMATS = [rfc5424Line, rfc3164Line, cefLine, jsonLine, clfLine, logfmtLine];
 
 /** `count` lines in turn RFC 5424, RFC 3164, CEF, JSON, CLF (combined) and logfmt. */
@@ -260,4 +284,4 @@ function makeJavaTraces(count) {
   return { ...file, records: ends.length - 1, linesBefore: Int32Array.from(ends), recordChars: file.buf.length - (ends.length - 1) };
 }
 
-module.exports = { LINE_BYTES, LINE_CHARS, makeLines, stampedLine, appendAll, writeBacklog, makeSyslogLines, makeMixedLines, makeJavaTraces };
+module.exports = { LINE_BYTES, LINE_CHARS, makeLines, stampedLine, appendAll, writeBacklog, makeSyslogLines, makeSyslogSlices, makeMixedLines, makeJavaTraces };

@@ -75,6 +75,12 @@ const NAMES = {
   'events-auto': 'file-tail (lines) -> micro-batch -> log-parse (auto, ECS)',
   'multiline-none': 'file-tail (lines, no multiline) -> micro-batch',
   'multiline-java': 'file-tail (lines, multiline java) -> micro-batch',
+  'syslog-in': 'this pack: syslog-in (tcp, framing auto, lines, parse off)',
+  'syslog-in-ecs': 'this pack: syslog-in (tcp, framing auto, lines, parse on, ECS)',
+  'syslog-peer': 'peer: simple-syslog-server node, 1 msg per message (as node-red-contrib-syslog-input)',
+  'syslog-tcp-in': 'Node-RED core tcp in (stream, split at \\n, 1 msg per line)',
+  'syslog-rsyslog': 'rsyslog imtcp -> omfile %rawmsg% (C daemon, no micro-batch)',
+  'syslog-count': 'plain Node.js server counting LFs (the ceiling here, no micro-batch)',
 };
 
 /** The events scenario's subjects: which file, and the pipeline without the step that each is measured against. */
@@ -86,6 +92,8 @@ const EVENTS_ROWS = [
   { name: 'multiline-none', file: 'java' },
   { name: 'multiline-java', file: 'java', baseline: 'multiline-none' },
 ];
+/** The syslog scenario's subjects, in the order of its table. */
+const SYSLOG_ROWS = ['syslog-in', 'syslog-in-ecs', 'syslog-peer', 'syslog-tcp-in', 'syslog-rsyslog', 'syslog-count'];
 const EVENTS_PARSED = new Set(['events-syslog', 'events-auto']);
 const EVENTS_FILE_LABEL = { syslog: 'syslog', mixed: 'mixed formats', java: 'Java log' };
 
@@ -240,6 +248,41 @@ function sections(results) {
       ],
     });
   }
+  const sy = results.syslog;
+  if (sy) {
+    const R = (x) => (!Number.isFinite(x) ? 'n/a' : x >= 1e6 ? M(x) : `${(x / 1e3).toFixed(0)} k`);
+    const range = (st) => `${R(st.median)} (${R(st.min)} to ${R(st.max)})`;
+    const peer = sy.subjects['syslog-peer'];
+    const rsyslog = sy.subjects['syslog-rsyslog'];
+    const rows = [];
+    for (const name of SYSLOG_ROWS) {
+      const r = sy.subjects[name];
+      if (!r) {
+        if (sy.leftOut[name]) rows.push([NAMES[name], `not measured: ${sy.leftOut[name]}`, '', '', '', '', '']);
+        continue;
+      }
+      const all = r.received.every((n) => n === sy.messages);
+      rows.push([
+        NAMES[name],
+        `${range(r.rate)} msgs/s`,
+        peer ? X(r.rate.median / peer.rate.median) : '',
+        rsyslog ? X(r.rate.median / rsyslog.rate.median) : '',
+        R(r.perCpu.median),
+        all ? `all, in every run (${sy.messages.toLocaleString('en-US')})` : r.received.map((n) => n.toLocaleString('en-US')).join(', '),
+        name === 'syslog-in-ecs' ? String(r.failed) : '',
+      ]);
+    }
+    out.push({
+      scenario: 'syslog',
+      title: `7. Syslog over TCP: ${sy.messages.toLocaleString('en-US')} messages from ${sy.senders} connections at once, micro-batch ${sy.batchSize} / ${sy.batchTimeoutS} s (median and range of ${sy.runs} runs)`,
+      head: ['receiver -> micro-batch -> sink', 'messages/s, first write to last message, median (range)', 'vs peer', 'vs rsyslog', 'messages per CPU-s of the receiver', 'messages received', 'did not parse (worst run)'],
+      rows,
+      notes: [
+        `Messages: RFC 5424 and RFC 3164 alternately, half of the RFC 5424 ones with structured data, LF-framed, ${Math.round(sy.meanBytes)} bytes on average; each connection writes its share as fast as it drains.`,
+        `Peer: simple-syslog-server ${sy.peerLib || '(not installed)'} in a benchmark node (scripts/bench/syslog-peer-node), standing in for node-red-contrib-syslog-input, which is not on the npm registry.`,
+      ],
+    });
+  }
   out.push(targets(results));
   return out;
 }
@@ -324,6 +367,26 @@ function targets(results) {
       add(what, '>= 0.5x', `${X(ratio)} (runs ${X(Math.min(...perRun))} to ${X(Math.max(...perRun))}; per CPU-s ${X(cpu)})${failed}`, ratio >= 0.5 && r.failed === 0);
     }
   }
+  scenario = 'syslog';
+  const sy = results.syslog;
+  if (sy) {
+    const ours = sy.subjects['syslog-in'];
+    const pairs = [
+      ['syslog-peer', 'syslog: syslog-in (tcp, parse off) vs the Node-RED peer', 3],
+      ['syslog-rsyslog', 'syslog: syslog-in (tcp, parse off) vs rsyslog imtcp', 1],
+    ];
+    for (const [name, what, floor] of pairs) {
+      const base = sy.subjects[name];
+      if (!ours || !base) {
+        add(what, `>= ${floor}x`, `not measured (${sy.leftOut['syslog-in'] || sy.leftOut[name] || 'left out'})`, null);
+        continue;
+      }
+      const ratio = ours.rate.median / base.rate.median;
+      // Measured in turn within each run: each run's own ratio shows how far the noise goes.
+      const perRun = ours.rate.runs.map((v, i) => v / base.rate.runs[i]);
+      add(what, `>= ${floor}x`, `${X(ratio)} (runs ${X(Math.min(...perRun))} to ${X(Math.max(...perRun))}; per CPU-s ${X(ours.perCpu.median / base.perCpu.median)})`, ratio >= floor);
+    }
+  }
   return { title: 'Targets (ratios from this run)', head: ['target', 'floor', 'measured', 'result'], rows, scenarios };
 }
 
@@ -389,7 +452,7 @@ function renderMarkdown(results, previous) {
 }
 
 /** The numbers of the results sections, by scenario (their order in the file). */
-const SCENARIO_NUMBER = { throughput: 1, latency: 2, backlog: 3, dirwatch: 4, manyfiles: 5, events: 6 };
+const SCENARIO_NUMBER = { throughput: 1, latency: 2, backlog: 3, dirwatch: 4, manyfiles: 5, events: 6, syslog: 7 };
 
 /** Which scenario a row of a recorded targets table belongs to, from its text (see targets()). */
 function targetScenario(what) {
@@ -398,6 +461,7 @@ function targetScenario(what) {
   if (/^dir-watch, \d+ idle files: CPU/.test(what)) return 'dirwatch';
   if (/^dir-watch, \d+ (idle )?files: (every file followed|RSS per file)/.test(what)) return 'manyfiles';
   if (/^events: /.test(what)) return 'events';
+  if (/^syslog: /.test(what)) return 'syslog';
   return 'throughput';
 }
 

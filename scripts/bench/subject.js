@@ -20,11 +20,12 @@ function peerDir() {
 }
 
 /**
- * Starts Node-RED with `flows`. Returns an object with the child's pid and
+ * Starts Node-RED with `flows` (`extraNodesDirs`: more folders of nodes to
+ * load, e.g. a benchmark helper node with a dependency of its own). Returns an object with the child's pid and
  * reset()/stats()/waitFor() for the sink and probe in the flow.
  */
-async function startSubject({ name, flows, packDir, verbose = false, tmp, nodeArgs }) {
-  const nodesDir = [packDir, FLOOR_NODE_DIR];
+async function startSubject({ name, flows, packDir, verbose = false, tmp, nodeArgs, extraNodesDirs = [] }) {
+  const nodesDir = [packDir, FLOOR_NODE_DIR, ...extraNodesDirs];
   const peer = peerDir();
   if (peer) nodesDir.push(peer);
   const userDir = fs.mkdtempSync(path.join(tmp, `nr-${name.replace(/[^a-z0-9]+/gi, '-')}-`));
