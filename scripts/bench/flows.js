@@ -369,7 +369,7 @@ function syslogFlow({ receiver, port, parse = false, batchSize, timeoutS }) {
       type: 'syslog-in',
       protocol: 'tcp',
       host: '127.0.0.1',
-      port: String(port),
+      port,
       tls: '',
       clientCert: 'none',
       framing: 'auto',
