@@ -43,6 +43,8 @@ export interface SyslogSender {
 export interface ReceivedBatch {
   messages: string[];
   sender: SyslogSender;
+  /** Bytes received for them, framing included. */
+  bytes: number;
 }
 
 export type ReceiverProblem =
@@ -343,7 +345,7 @@ export class SyslogReceiver {
     for (const burst of this.bursts.values()) {
       if (burst.messages.length === 0) continue;
       this.senders.received(burst.row, burst.messages.length, burst.bytes, now);
-      const batch: ReceivedBatch = { messages: burst.messages, sender: burst.sender };
+      const batch: ReceivedBatch = { messages: burst.messages, sender: burst.sender, bytes: burst.bytes };
       const ticket = this.tracker.issue('udp', 0, batch.messages.length, this.events.acksPerBatch(batch));
       this.events.emit(batch, ticket);
     }
@@ -489,7 +491,7 @@ export class SyslogReceiver {
   private deliver(conn: Connection, messages: string[], bytes: number): void {
     this.senders.received(conn.row, messages.length, bytes, Date.now());
     conn.received += messages.length;
-    const batch: ReceivedBatch = { messages, sender: conn.sender };
+    const batch: ReceivedBatch = { messages, sender: conn.sender, bytes };
     // Issued before it is sent: with nothing to acknowledge it, it commits at once (and RELP acknowledges it).
     const ticket = this.tracker.issue(conn.key, conn.received, messages.length, this.events.acksPerBatch(batch));
     this.events.emit(batch, ticket);

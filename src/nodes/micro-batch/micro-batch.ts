@@ -258,7 +258,7 @@ export default function register(RED: NodeAPI): void {
       const ticket = readTicket(msg._ingest);
       const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
       const file = msg.file as { offset?: unknown; end?: unknown } | undefined;
-      const knownBytes = file !== undefined && typeof file.offset === 'number' && typeof file.end === 'number' ? file.end - file.offset : undefined;
+      const knownBytes = file !== undefined && typeof file.offset === 'number' && typeof file.end === 'number' ? file.end - file.offset : receivedBytes(msg.source);
       const payload = msg.payload;
       if (Array.isArray(payload) && !keepArrays) {
         const receipt = new MessageReceipt(desk, done, ticket, acked && recordStartsOf(file, payload.length));
@@ -354,4 +354,15 @@ export default function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('micro-batch', MicroBatchNode as (this: Node, def: never) => void);
+}
+
+/**
+ * The bytes a source received for a message's records (syslog in's
+ * `msg.source.bytes`): counted as the batch's size instead of measuring each
+ * record, which for an object means its JSON.
+ */
+function receivedBytes(source: unknown): number | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const bytes = (source as { bytes?: unknown }).bytes;
+  return typeof bytes === 'number' && Number.isFinite(bytes) && bytes >= 0 ? bytes : undefined;
 }
