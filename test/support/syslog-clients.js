@@ -465,22 +465,23 @@ function withPem(files) {
  *  - client:    a client certificate from it, CN=client1,O=Log Ingest Test
  *  - otherCa:   a second CA nobody trusts
  *  - untrusted: a client certificate from the second CA, CN=intruder,O=Elsewhere
- * Each is { keyFile, certFile, key, cert } (PEM strings); `client.subject` is
- * the client's subject as a verified peer is described ("CN=client1,O=Log Ingest Test").
+ * Each is { keyFile, certFile, key, cert } (PEM strings). The leaves' subjects
+ * list CN first, so `client.subject`, its fields in the certificate's order,
+ * reads as the contract's msg.source.subject example: "CN=client1,O=Log Ingest Test".
  */
 async function makeTlsMaterial(dir) {
   fs.mkdirSync(dir, { recursive: true });
   const ca = await makeCa(dir, 'ca', '/O=Log Ingest Test/CN=Log Ingest Test CA');
   const otherCa = await makeCa(dir, 'other-ca', '/O=Elsewhere/CN=Other CA');
-  const server = await makeLeaf(dir, 'server', '/O=Log Ingest Test/CN=localhost', ca, [
+  const server = await makeLeaf(dir, 'server', '/CN=localhost/O=Log Ingest Test', ca, [
     'basicConstraints=CA:FALSE',
     'keyUsage=critical,digitalSignature',
     'extendedKeyUsage=serverAuth',
     'subjectAltName=IP:127.0.0.1,DNS:localhost',
   ]);
   const clientExt = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth'];
-  const client = await makeLeaf(dir, 'client1', '/O=Log Ingest Test/CN=client1', ca, clientExt);
-  const untrusted = await makeLeaf(dir, 'intruder', '/O=Elsewhere/CN=intruder', otherCa, clientExt);
+  const client = await makeLeaf(dir, 'client1', '/CN=client1/O=Log Ingest Test', ca, clientExt);
+  const untrusted = await makeLeaf(dir, 'intruder', '/CN=intruder/O=Elsewhere', otherCa, clientExt);
   return {
     dir,
     ca: withPem(ca),
