@@ -88,7 +88,7 @@ function hasCommand(command) {
 function availableClients() {
   const rsyslogd = findRsyslogd();
   const have = {
-    rsyslog: Boolean(rsyslogd) && hasRsyslogModule('imfile'),
+    rsyslog: Boolean(rsyslogd) && hasRsyslogModule('imfile') && hasRsyslogModule('impstats'),
     relp: Boolean(rsyslogd) && hasRsyslogModule('omrelp'),
     logger: hasCommand('logger'),
     openssl: hasCommand('openssl'),
