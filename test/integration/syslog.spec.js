@@ -21,7 +21,7 @@
 //
 // Which Node-RED and node: env NODE_RED_PATH and NODE_RED_NODE_BIN, as for the
 // other integration specs. Skipped without rsyslog, rsyslog-relp, logger or
-// openssl. LOG_INGEST_SKIP_LONG=1 skips the 100,000-message streams and the
+// openssl, unless LOG_INGEST_SYSLOG=required (set by .ci/run), which fails instead. LOG_INGEST_SKIP_LONG=1 skips the 100,000-message streams and the
 // SIGKILL test. SYSLOG_KEEP=1 keeps the temp folder (rsyslogd's logs are there).
 //
 // No sleeps to let something happen: waits are for the sink file or for a state
@@ -232,6 +232,7 @@ describe(`syslog-in with real clients (rsyslog, logger, openssl) in a real Node-
     skipUnlessRunnable(this, target);
     const why = clients.missing(['rsyslog', 'relp', 'logger', 'openssl']);
     if (why) {
+      if (process.env.LOG_INGEST_SYSLOG === 'required') throw new Error(`syslog tests required (LOG_INGEST_SYSLOG=required) but ${why}`);
       console.log(`      (skipped: ${why})`);
       this.skip();
     }

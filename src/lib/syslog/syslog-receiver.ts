@@ -21,7 +21,7 @@ import { isUtf8 } from 'node:buffer';
 import { type DeliveryLedger, DeliveryTracker } from '../delivery-ledger';
 import type { Ticket } from '../ingest-ticket';
 import { waitAtMost } from '../durations';
-import { FrameDecoder, type FrameProblem, type Framing } from './frame-decoder';
+import { FrameDecoder, type FrameProblem, type Framing, wholeUtf8Length } from './frame-decoder';
 import { RELP_SERVER_CLOSE } from './relp-frames';
 import { RelpSession, relpAck } from './relp-session';
 import type { SenderAllowList } from './sender-allow-list';
@@ -72,8 +72,10 @@ export interface ReceiverOptions {
   /** UDP socket receive buffer; undefined: the system's. */
   recvBufferSize?: number;
   allow: SenderAllowList;
-  /** TLS (protocol tls): key, cert, ca, requestCert, rejectUnauthorized. */
+  /** TLS (protocol tls): key, cert, ca. */
   tls?: tls.TlsOptions;
+  /** TLS: whether a client certificate is asked for, and whether one the CA signed is required. */
+  clientCert?: 'none' | 'optional' | 'required';
   /** Unique per running instance: tickets of an old instance never settle a new one. */
   sourceId: string;
   ledger: DeliveryLedger;
@@ -210,7 +212,8 @@ export class SyslogReceiver {
     const { protocol, maxConnections } = this.options;
     const server =
       protocol === 'tls'
-        ? tls.createServer({ ...this.options.tls, handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, (socket) => this.accepted(socket))
+        ? // Certificates are checked here, not by the TLS layer: a refused client is then counted and named (the layer drops it without its address).
+          tls.createServer({ ...this.options.tls, requestCert: (this.options.clientCert ?? 'none') !== 'none', rejectUnauthorized: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, (socket) => this.accepted(socket))
         : net.createServer((socket) => this.accepted(socket));
     server.maxConnections = maxConnections;
     // Before the TLS handshake: a sender that is not allowed gets nothing of it.
@@ -319,18 +322,23 @@ export class SyslogReceiver {
     }
   }
 
-  /** A datagram's message: trailing line ends and NULs dropped, cut to the limit, decoded. */
+  /**
+   * A datagram's message: an octet count before it that matches its length
+   * dropped (`logger --udp --octet-count` frames datagrams too), trailing
+   * line ends and NULs dropped, cut to the limit, decoded.
+   */
   private datagramText(data: Buffer, sender: SyslogSender, row: SenderRow): string | undefined {
+    const start = octetCountLength(data);
     let end = data.length;
-    while (end > 0 && (data[end - 1] === 0x0a || data[end - 1] === 0x0d || data[end - 1] === 0)) end--;
-    if (end === 0) return undefined;
+    while (end > start && (data[end - 1] === 0x0a || data[end - 1] === 0x0d || data[end - 1] === 0)) end--;
+    if (end === start) return undefined;
     const max = this.options.maxMessageBytes;
-    if (end > max) {
+    if (end - start > max) {
       this.senders.error(row);
-      this.events.problem({ kind: 'cut', sender, bytes: end, max });
-      end = max;
+      this.events.problem({ kind: 'cut', sender, bytes: end - start, max });
+      end = start + wholeUtf8Length(data.subarray(start, start + max));
     }
-    const body = data.subarray(0, end);
+    const body = data.subarray(start, end);
     if (!isUtf8(body)) {
       this.senders.error(row);
       this.events.problem({ kind: 'invalid-utf8', sender, count: 1 });
@@ -370,6 +378,13 @@ export class SyslogReceiver {
     const { protocol, maxMessageBytes, framing, idleTimeoutMs } = this.options;
     const sender = this.senderOf(socket.remoteAddress, socket.remotePort);
     if (socket instanceof tls.TLSSocket) {
+      if (this.options.clientCert === 'required' && !socket.authorized) {
+        const reason = socket.authorizationError ? String(socket.authorizationError) : 'no client certificate';
+        this.senders.error(this.senders.row(sender.address));
+        this.events.problem({ kind: 'tls-handshake', sender, message: `client certificate refused: ${reason}` });
+        socket.destroy();
+        return;
+      }
       const subject = socket.authorized ? subjectOf(socket.getPeerCertificate()) : undefined;
       if (subject) sender.subject = subject;
     }
@@ -587,6 +602,21 @@ export class SyslogReceiver {
   private senderOf(address: string | undefined, port: number | undefined): SyslogSender {
     return { address: unmapped(address ?? ''), port: port ?? 0, protocol: this.options.protocol };
   }
+}
+
+/**
+ * The length of an RFC 6587 octet count at the start of a datagram ("78 "),
+ * when the count is exactly what follows it; 0 otherwise.
+ */
+function octetCountLength(data: Buffer): number {
+  let digits = 0;
+  let count = 0;
+  while (digits < 10 && digits < data.length && data[digits] >= 0x30 && data[digits] <= 0x39) {
+    count = count * 10 + (data[digits] - 0x30);
+    digits++;
+  }
+  if (digits === 0 || data[0] === 0x30 || data[digits] !== 0x20) return 0;
+  return count === data.length - digits - 1 ? digits + 1 : 0;
 }
 
 /** Sockets refused before the TLS handshake: their handshake's failure is not a TLS problem. */

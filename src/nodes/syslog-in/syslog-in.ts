@@ -97,7 +97,7 @@ export default function register(RED: NodeAPI): void {
     }
 
     /** The settings that stop the node from listening at all: each named in an error. */
-    function prepare(): { parser: LogParser | undefined; allow: SenderAllowList; tls: TlsOptions | undefined } | undefined {
+    function prepare(): { parser: LogParser | undefined; allow: SenderAllowList; tls: { tls: TlsOptions; clientCert: ClientCert } | undefined } | undefined {
       let allow: SenderAllowList;
       try {
         allow = SenderAllowList.parse(typeof def.allow === 'string' ? def.allow : '');
@@ -118,7 +118,7 @@ export default function register(RED: NodeAPI): void {
           return undefined;
         }
       }
-      let tls: TlsOptions | undefined;
+      let tls: { tls: TlsOptions; clientCert: ClientCert } | undefined;
       if (protocol === 'tls') {
         tls = tlsOptions();
         if (!tls) return undefined;
@@ -128,7 +128,7 @@ export default function register(RED: NodeAPI): void {
       return { parser, allow, tls };
     }
 
-    function tlsOptions(): TlsOptions | undefined {
+    function tlsOptions(): { tls: TlsOptions; clientCert: ClientCert } | undefined {
       const config = def.tls ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null) : null;
       const options: TlsOptions = {};
       try {
@@ -145,7 +145,7 @@ export default function register(RED: NodeAPI): void {
       }
       const clientCert = settings.option<ClientCert>('clientCert', def.clientCert, ['none', 'optional', 'required'], 'none');
       // The tls-config's "verify" is for servers it connects to: here, client certificates are the node's own setting.
-      return { ...options, requestCert: clientCert !== 'none', rejectUnauthorized: clientCert === 'required' };
+      return { tls: { key: options.key, cert: options.cert, ca: options.ca, passphrase: options.passphrase }, clientCert };
     }
 
     const prepared = prepare();
@@ -190,7 +190,8 @@ export default function register(RED: NodeAPI): void {
           idleTimeoutMs: settings.seconds('idleTimeout', def.idleTimeout, { fallback: 0, min: 0 }),
           recvBufferSize: def.recvBufferSize === undefined || def.recvBufferSize === '' ? undefined : settings.number('recvBufferSize', def.recvBufferSize, { fallback: 0, min: 1, integer: true }) || undefined,
           allow,
-          tls,
+          tls: tls?.tls,
+          clientCert: tls?.clientCert,
           sourceId: sourceName(node.id, runtime.nextInstance()),
           ledger: runtime.ledger,
         },
