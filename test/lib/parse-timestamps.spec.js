@@ -83,6 +83,37 @@ describe('timestamps', function () {
     should(t.readIsoTimestamp('0050-06-01T12:00:00', 'Etc/GMT-1')).equal('0050-06-01T11:00:00.000Z');
   });
 
+  describe('RFC 3339 as syslog senders write it (read without a Date)', function () {
+    const p2 = (x) => String(x).padStart(2, '0');
+    it('agrees with Date for any time in that shape, valid or not, whatever the offset and fraction', function () {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 100, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }),
+          fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }),
+          fc.option(fc.stringMatching(/^[0-9]{1,9}$/)),
+          fc.oneof(fc.constantFrom('Z', 'z'), fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 })).map(([sign, h, m]) => `${sign}${p2(h)}:${p2(m)}`)),
+          fc.constantFrom('T', 't'),
+          (year, month, day, hour, minute, second, fraction, zone, sep) => {
+            const y4 = String(year).padStart(4, '0');
+            const text = `${y4}-${p2(month)}-${p2(day)}${sep}${p2(hour)}:${p2(minute)}:${p2(second)}${fraction ? `.${fraction}` : ''}${zone}`;
+            const ms = fraction ? fraction.padEnd(3, '0').slice(0, 3) : '000';
+            const offsetOk = zone.length === 1 || (Number(zone.slice(1, 3)) <= 23 && Number(zone.slice(4)) <= 59);
+            const daysIn = new Date(Date.UTC(year, month, 0)).getUTCDate();
+            const valid = month >= 1 && month <= 12 && day >= 1 && day <= daysIn && hour <= 23 && minute <= 59 && second <= 60 && offsetOk;
+            const read = t.readIsoTimestamp(text, 'UTC');
+            if (!valid) return none(read, text);
+            // A leap second reads as :59.999, as the general reader has it.
+            const reference = second === 60
+              ? new Date(Date.parse(`${y4}-${p2(month)}-${p2(day)}T${p2(hour)}:${p2(minute)}:59.999${zone.toUpperCase()}`)).toISOString()
+              : new Date(Date.parse(`${y4}-${p2(month)}-${p2(day)}T${p2(hour)}:${p2(minute)}:${p2(second)}.${ms}${zone.toUpperCase()}`)).toISOString();
+            should(read).equal(reference, text);
+          },
+        ),
+        { numRuns: 20000 },
+      );
+    });
+  });
+
   describe('daylight saving changes (IANA zones)', function () {
     it('Europe/Berlin: either side of the spring change and of the autumn change', function () {
       t.readIsoTimestamp('2024-03-31T01:59:59', 'Europe/Berlin').should.equal('2024-03-31T00:59:59.000Z');

@@ -56,6 +56,23 @@ function keysOf(path: string): readonly string[] {
 export function ecsBase(line: string, timestamp: unknown): EcsObject {
   const ecs: EcsObject = {};
   if (typeof timestamp === 'string') ecs['@timestamp'] = timestamp;
-  setEcs(ecs, 'event.original', line);
+  ecs.event = { original: line };
   return ecs;
+}
+
+/**
+ * Sets in `target` what `source` has and `target` lacks, into nested plain
+ * objects: what `target` already has stays (the first value set wins, as
+ * with setEcs).
+ */
+export function mergeAbsent(target: EcsObject, source: EcsObject): void {
+  for (const key of Object.keys(source)) {
+    const value = source[key];
+    if (!Object.prototype.hasOwnProperty.call(target, key)) own(target, key, value);
+    else if (isPlainObject(target[key]) && isPlainObject(value)) mergeAbsent(target[key] as EcsObject, value as EcsObject);
+  }
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -35,6 +35,14 @@ function readHeaderField(line: string, start: number, what: string): Step<string
   return { ok: true, value: text === '-' ? undefined : text, end: end + 1 };
 }
 
+/** The header fields after the timestamp: native name, and what an error calls it. */
+const HEADER_FIELDS = [
+  ['hostname', 'hostname'],
+  ['appName', 'app name'],
+  ['procId', 'process id'],
+  ['msgId', 'message id'],
+] as const;
+
 export function parse5424(line: string, context: ParseContext): ParseOutcome {
   const pri = readPri(line, 0);
   if (!pri.ok) return fail(pri.message, pri.at);
@@ -43,7 +51,16 @@ export function parse5424(line: string, context: ParseContext): ParseOutcome {
   while (i < line.length && i - versionStart < 3 && isDigit(line.charCodeAt(i))) i++;
   if (i === versionStart || line.charCodeAt(versionStart) === 48) return fail('expected the version (1) after the priority', versionStart);
   if (line.charCodeAt(i) !== SP) return fail("expected ' ' after the version", i);
-  const fields: NativeFields = { rfc: 5424, ...priFields(pri.pri), version: Number(line.slice(versionStart, i)) };
+  const p = priFields(pri.pri);
+  const fields: NativeFields = {
+    rfc: 5424,
+    pri: p.pri,
+    facility: p.facility,
+    facilityName: p.facilityName,
+    severity: p.severity,
+    severityName: p.severityName,
+    version: Number(line.slice(versionStart, i)),
+  };
   i++;
 
   const time = readHeaderField(line, i, 'timestamp');
@@ -54,7 +71,8 @@ export function parse5424(line: string, context: ParseContext): ParseOutcome {
     fields.timestampText = time.value;
   }
   i = time.end;
-  for (const [name, what] of [['hostname', 'hostname'], ['appName', 'app name'], ['procId', 'process id'], ['msgId', 'message id']] as const) {
+  for (let f = 0; f < HEADER_FIELDS.length; f++) {
+    const [name, what] = HEADER_FIELDS[f];
     const field = readHeaderField(line, i, what);
     if (!field.ok) return fail(field.message, field.at);
     if (field.value !== undefined) fields[name] = field.value;

@@ -41,7 +41,7 @@
  */
 import { neverThrows, type LineFormat, type NativeFields, type ParseContext, type ParseOutcome } from './format-types';
 import { readTimestamp } from './timestamps';
-import { ecsBase, setEcs, type EcsObject } from './ecs-fields';
+import { ecsBase, mergeAbsent, type EcsObject } from './ecs-fields';
 import { looksLike5424, parse5424 } from './syslog-5424';
 import { parse3164 } from './syslog-3164';
 
@@ -60,33 +60,66 @@ export const syslogFormat: LineFormat = {
   parse: neverThrows('syslog', parseSyslog),
   toEcs(fields, line) {
     const ecs = ecsBase(line, fields.timestamp);
-    if (typeof fields.message === 'string') setEcs(ecs, 'message', fields.message);
-    setSyslogEcs(ecs, fields);
+    if (typeof fields.message === 'string') ecs.message = fields.message;
+    addSyslogEcs(ecs, fields);
     return ecs;
   },
 };
 
 /**
+ * The ECS fields of syslog's native `fields` (all but `message`,
+ * `@timestamp` and `event.original`): `log` (`log.syslog.*`, `log.level`),
+ * `host` and `process`, set in `ecs`, which has none of them yet. Built as
+ * plain objects of fixed names (a syslog receiver does this per message):
+ * no name here comes from the line.
+ */
+function addSyslogEcs(ecs: EcsObject, fields: NativeFields): void {
+  const syslog: EcsObject = {};
+  let any = false;
+  if (fields.pri !== undefined) (syslog.priority = fields.pri), (any = true);
+  if (fields.facility !== undefined || fields.facilityName !== undefined) {
+    syslog.facility = codeAndName(fields.facility, fields.facilityName);
+    any = true;
+  }
+  if (fields.severity !== undefined || fields.severityName !== undefined) {
+    syslog.severity = codeAndName(fields.severity, fields.severityName);
+    any = true;
+  }
+  if (typeof fields.version === 'number') (syslog.version = String(fields.version)), (any = true);
+  if (fields.hostname !== undefined) (syslog.hostname = fields.hostname), (any = true);
+  if (fields.appName !== undefined) (syslog.appname = fields.appName), (any = true);
+  if (fields.procId !== undefined) (syslog.procid = fields.procId), (any = true);
+  if (fields.msgId !== undefined) (syslog.msgid = fields.msgId), (any = true);
+  if (fields.structuredData !== undefined) (syslog.structured_data = fields.structuredData), (any = true);
+  const log: EcsObject | undefined = any ? { syslog } : fields.severityName !== undefined ? {} : undefined;
+  if (log && fields.severityName !== undefined) log.level = fields.severityName;
+  if (log) ecs.log = log;
+  if (fields.hostname !== undefined) ecs.host = { hostname: fields.hostname };
+  const pid = typeof fields.procId === 'string' && /^\d{1,15}$/.test(fields.procId) ? Number(fields.procId) : undefined;
+  if (fields.appName !== undefined || pid !== undefined) {
+    const process: EcsObject = {};
+    if (fields.appName !== undefined) process.name = fields.appName;
+    if (pid !== undefined) process.pid = pid;
+    ecs.process = process;
+  }
+}
+
+function codeAndName(code: unknown, name: unknown): EcsObject {
+  const part: EcsObject = {};
+  if (code !== undefined) part.code = code;
+  if (name !== undefined) part.name = name;
+  return part;
+}
+
+/**
  * Sets the ECS fields of syslog's native `fields` (all but `message`,
- * `@timestamp` and `event.original`) in `ecs`; for syslog lines and for
- * the syslog header in front of CEF and LEEF. Fields already set stay.
+ * `@timestamp` and `event.original`) in `ecs`, for the syslog header in
+ * front of CEF and LEEF: fields the body already set stay.
  */
 export function setSyslogEcs(ecs: EcsObject, fields: NativeFields): void {
-  setEcs(ecs, 'log.syslog.priority', fields.pri);
-  setEcs(ecs, 'log.syslog.facility.code', fields.facility);
-  setEcs(ecs, 'log.syslog.facility.name', fields.facilityName);
-  setEcs(ecs, 'log.syslog.severity.code', fields.severity);
-  setEcs(ecs, 'log.syslog.severity.name', fields.severityName);
-  if (typeof fields.version === 'number') setEcs(ecs, 'log.syslog.version', String(fields.version));
-  setEcs(ecs, 'log.syslog.hostname', fields.hostname);
-  setEcs(ecs, 'log.syslog.appname', fields.appName);
-  setEcs(ecs, 'log.syslog.procid', fields.procId);
-  setEcs(ecs, 'log.syslog.msgid', fields.msgId);
-  setEcs(ecs, 'log.syslog.structured_data', fields.structuredData);
-  setEcs(ecs, 'log.level', fields.severityName);
-  setEcs(ecs, 'host.hostname', fields.hostname);
-  setEcs(ecs, 'process.name', fields.appName);
-  if (typeof fields.procId === 'string' && /^\d{1,15}$/.test(fields.procId)) setEcs(ecs, 'process.pid', Number(fields.procId));
+  const header: EcsObject = {};
+  addSyslogEcs(header, fields);
+  mergeAbsent(ecs, header);
 }
 
 /** Where a body such as `CEF:` starts in a line, and what is in front of it. */

@@ -173,6 +173,8 @@ export function readIsoTimestamp(text: string, zone: string): string | undefined
 }
 
 function readIsoAfresh(text: string, zone: string): string | undefined {
+  const quick = readRfc3339Quickly(text);
+  if (quick !== null) return quick;
   const m = ISO_PATTERN.exec(text);
   if (!m) return undefined;
   const clock: WallClock = {
@@ -187,6 +189,58 @@ function readIsoAfresh(text: string, zone: string): string | undefined {
   const offset = m[8] === undefined ? undefined : fixedOffsetMinutes(m[8]);
   if (m[8] !== undefined && offset === undefined) return undefined;
   return isoOf(instantOf(clock, zone, offset));
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+
+/** The number of the two digits at `at`, or -1. */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * RFC 3339 as RFC 5424 senders write it (`2026-12-03T10:00:00.123456+01:00`,
+ * `…Z`), put together as ISO 8601 UTC from its digits, without a regular
+ * expression or a Date: a syslog receiver reads one per message. Null when
+ * the text is not in that exact shape, is a leap second, or moves to another
+ * day in UTC: the general reader then reads it.
+ */
+function readRfc3339Quickly(text: string): string | null {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return null;
+  const t = text.charCodeAt(10);
+  if (t !== 0x54 && t !== 0x74) return null;
+  const century = twoDigits(text, 0);
+  const yearOf = twoDigits(text, 2);
+  const year = century < 0 || yearOf < 0 ? -1 : century * 100 + yearOf;
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  let i = 19;
+  let fraction = '000';
+  if (text.charCodeAt(i) === 0x2e) {
+    const from = ++i;
+    while (i < n && i - from < 9 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    if (i === from) return null;
+    fraction = i - from >= 3 ? text.slice(from, from + 3) : text.slice(from, i).padEnd(3, '0');
+  }
+  let offset: number;
+  const z = text.charCodeAt(i);
+  if ((z === 0x5a || z === 0x7a) && i + 1 === n) offset = 0;
+  else if ((z === 0x2b || z === 0x2d) && i + 6 === n && text.charCodeAt(i + 3) === 0x3a) {
+    const hours = twoDigits(text, i + 1);
+    const minutes = twoDigits(text, i + 4);
+    if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) return null;
+    offset = (z === 0x2d ? -1 : 1) * (hours * 60 + minutes);
+  } else return null;
+  const utcMinutes = hour * 60 + minute - offset;
+  if (utcMinutes < 0 || utcMinutes >= 1440) return null;
+  return `${text.slice(0, 10)}T${TWO_DIGITS[Math.floor(utcMinutes / 60)]}:${TWO_DIGITS[utcMinutes % 60]}:${TWO_DIGITS[second]}.${fraction}Z`;
 }
 
 /**
