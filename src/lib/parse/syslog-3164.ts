@@ -31,10 +31,10 @@ function readTimeAt(line: string, start: number, context: ParseContext): TimeRea
   BSD_TIME.lastIndex = start;
   const bsd = BSD_TIME.exec(line);
   if (bsd) {
-    const years = [bsd[1], bsd[4]].filter((year) => year !== undefined);
-    if (years.length > 1) return undefined;
+    if (bsd[1] !== undefined && bsd[4] !== undefined) return undefined;
+    const year = bsd[1] ?? bsd[4];
     // readBsdTimestamp takes the year between the day and the time only.
-    const normal = `${bsd[2]} ${bsd[3]}${years.length ? ` ${years[0]}` : ''} ${bsd[5]}`;
+    const normal = year === undefined ? `${bsd[2]} ${bsd[3]} ${bsd[5]}` : `${bsd[2]} ${bsd[3]} ${year} ${bsd[5]}`;
     return { text: bsd[0], timestamp: readBsdTimestamp(normal, context), end: start + bsd[0].length };
   }
   ISO_TIME.lastIndex = start;

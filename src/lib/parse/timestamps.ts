@@ -307,15 +307,29 @@ function readBsdAfresh(text: string, context: ParseContext): string | undefined 
   const zoneText = m[8];
   const offset = zoneText === undefined ? undefined : zoneText === 'UTC' || zoneText === 'GMT' ? 0 : fixedOffsetMinutes(zoneText);
   const zone = zoneText !== undefined && offset === undefined ? zoneText : context.timezone;
-  const base = { month, day: Number(m[2]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), millisecond: m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)) };
-  if (m[3] !== undefined) return isoOf(instantOf({ ...base, year: Number(m[3]) }, zone, offset));
+  // One object for every year tried: the same shape each time (this runs per line).
+  const clock: WallClock = { year: 0, month, day: Number(m[2]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), millisecond: m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3)) };
+  const inUtc = offset === 0 || (offset === undefined && (zone === 'UTC' || zone === 'utc' || zone === 'GMT'));
+  if (m[3] !== undefined) {
+    clock.year = Number(m[3]);
+    return inUtc ? utcIsoOf(clock) : isoOf(instantOf(clock, zone, offset));
+  }
   const latest = context.now.getTime() + CLOCK_AHEAD_MS;
   const thisYear = context.now.getUTCFullYear();
-  for (const year of [thisYear + 1, thisYear, thisYear - 1]) {
-    const at = instantOf({ ...base, year }, zone, offset);
-    if (at !== undefined && at <= latest) return isoOf(at);
+  for (let year = thisYear + 1; year >= thisYear - 1; year--) {
+    clock.year = year;
+    const at = instantOf(clock, zone, offset);
+    if (at !== undefined && at <= latest) return inUtc ? utcIsoOf(clock) : isoOf(at);
   }
   return undefined;
+}
+
+/** ISO 8601 of a wall clock that is UTC, from its fields (no Date); through a Date for a leap second or a year out of range. */
+function utcIsoOf(clock: WallClock): string | undefined {
+  if (!validClock(clock)) return undefined;
+  if (clock.second === 60 || clock.year < 1000) return isoOf(instantOf(clock, 'UTC', 0));
+  const ms = clock.millisecond;
+  return `${clock.year}-${TWO_DIGITS[clock.month]}-${TWO_DIGITS[clock.day]}T${TWO_DIGITS[clock.hour]}:${TWO_DIGITS[clock.minute]}:${TWO_DIGITS[clock.second]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
 
 /**
