@@ -35,6 +35,15 @@ process.on('exit', () => {
   }
 });
 
+/** Kills `child` if this process exits before it does (a failed test must not leave daemons behind). */
+function killOnExit(child) {
+  live.add(child);
+  const forget = () => live.delete(child);
+  child.on('exit', forget);
+  child.on('error', forget);
+  return child;
+}
+
 /**
  * The folder of a Node-RED install (the one holding red.js and package.json).
  * Accepts that folder, any file or folder inside it (e.g. require.resolve('node-red')
@@ -177,7 +186,7 @@ async function startNodeRed(o = {}) {
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
+  killOnExit(child);
 
   const logs = [];
   const events = new EventEmitter();
@@ -198,12 +207,8 @@ async function startNodeRed(o = {}) {
     stream.on('end', () => rest && onLine(rest));
   }
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      live.delete(child);
-      resolve({ code, signal });
-    });
+    child.on('exit', (code, signal) => resolve({ code, signal }));
     child.on('error', (err) => {
-      live.delete(child);
       logs.push(`spawn error: ${err.message}`);
       resolve({ code: null, signal: null, error: err });
     });
@@ -476,6 +481,7 @@ function skipUnlessRunnable(ctx, target) {
 }
 
 module.exports = {
+  killOnExit,
   integrationTarget,
   skipUnlessRunnable,
   REPO_ROOT,

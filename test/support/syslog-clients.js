@@ -36,6 +36,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawn, execFile } = require('child_process');
+const { killOnExit } = require('./node-red-process');
 
 const LOCALHOST = '127.0.0.1';
 const RSYSLOGD_CANDIDATES = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd', '/usr/local/sbin/rsyslogd'];
@@ -52,17 +53,6 @@ const FORWARDER_APP = 'seqtest';
 const FORWARDER_HOST = 'rsyslog-fwd';
 const SEQUENCE_WIDTH = 7;
 
-/** Live children, killed if the test process exits without stopping them. */
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-});
 
 /** Path of rsyslogd, or null. */
 function findRsyslogd() {
@@ -256,16 +246,14 @@ async function startRsyslogForwarder({ dir, target, framing = 'octet', format = 
   } finally {
     fs.closeSync(out);
   }
-  live.add(child);
+  killOnExit(child);
   let exit = null;
   const exited = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
-      live.delete(child);
       exit = { code, signal };
       resolve(exit);
     });
     child.on('error', (err) => {
-      live.delete(child);
       exit = { code: null, signal: null, error: err };
       resolve(exit);
     });
@@ -366,7 +354,6 @@ async function startRsyslogForwarder({ dir, target, framing = 'octet', format = 
 function run(command, args, { input, timeoutMs = 60000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = execFile(command, args, { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      live.delete(child);
       if (err && typeof err.code !== 'number' && !err.signal && !err.killed) {
         reject(err);
         return;
@@ -378,7 +365,7 @@ function run(command, args, { input, timeoutMs = 60000 } = {}) {
         stderr: stderr.toString('utf8'),
       });
     });
-    live.add(child);
+    killOnExit(child);
     child.stdin.on('error', () => {}); // the program may exit before reading everything (e.g. a refused connection)
     child.stdin.end(input === undefined ? '' : input);
   });
