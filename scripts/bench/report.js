@@ -370,15 +370,17 @@ function targets(results) {
   scenario = 'syslog';
   const sy = results.syslog;
   if (sy) {
-    const ours = sy.subjects['syslog-in'];
+    // Parse off against rsyslog (which writes the raw message) and the peer; parse on (the node's default) against the peer, which parses too.
     const pairs = [
-      ['syslog-peer', 'syslog: syslog-in (tcp, parse off) vs the Node-RED peer', 3],
-      ['syslog-rsyslog', 'syslog: syslog-in (tcp, parse off) vs rsyslog imtcp', 1],
+      ['syslog-in', 'syslog-peer', 'syslog: syslog-in (tcp, parse off) vs the Node-RED peer', 3],
+      ['syslog-in-ecs', 'syslog-peer', 'syslog: syslog-in (tcp, parse on, ECS: the default) vs the Node-RED peer', 3],
+      ['syslog-in', 'syslog-rsyslog', 'syslog: syslog-in (tcp, parse off) vs rsyslog imtcp', 1],
     ];
-    for (const [name, what, floor] of pairs) {
+    for (const [oursName, name, what, floor] of pairs) {
+      const ours = sy.subjects[oursName];
       const base = sy.subjects[name];
       if (!ours || !base) {
-        add(what, `>= ${floor}x`, `not measured (${sy.leftOut['syslog-in'] || sy.leftOut[name] || 'left out'})`, null);
+        add(what, `>= ${floor}x`, `not measured (${sy.leftOut[oursName] || sy.leftOut[name] || 'left out'})`, null);
         continue;
       }
       const ratio = ours.rate.median / base.rate.median;
