@@ -147,6 +147,24 @@ describe('SyslogReceiver', function () {
     client.acked.should.eql(txnrs);
   });
 
+  it('frees its port when stopped while it is still starting (a quick redeploy)', async function () {
+    const port = await freePort();
+    for (const protocol of ['tcp', 'udp']) {
+      const options = {
+        protocol, host: '127.0.0.1', port, framing: 'auto', maxMessageBytes: 1024, maxConnections: 10, idleTimeoutMs: 0,
+        allow: SenderAllowList.parse(''), sourceId: `quick#${protocol}`, ledger: new DeliveryLedger(),
+      };
+      const events = { emit() {}, acksPerBatch: () => 0, creditLines: () => Infinity, problem() {}, state() {} };
+      const first = new SyslogReceiver(options, events);
+      const started = first.start();
+      await first.stop(0);
+      await started;
+      const second = new SyslogReceiver(options, events);
+      await second.start();
+      await second.stop(0);
+    }
+  });
+
   it('refuses a sender outside the allow list before reading anything', async function () {
     const { problems, until, got, port } = await start({ allow: SenderAllowList.parse('10.0.0.0/8') });
     const socket = await connect(port);

@@ -139,6 +139,7 @@ export class SyslogReceiver {
   private nextConnection = 0;
   private waiting = 0;
   private boundAddress: { address: string; port: number } | undefined;
+  private starting: Promise<void> | undefined;
 
   constructor(
     private readonly options: ReceiverOptions,
@@ -168,9 +169,9 @@ export class SyslogReceiver {
   /** Listens; rejects with the socket's error (EADDRINUSE, EACCES…) if it cannot. */
   async start(): Promise<void> {
     this.options.ledger.register(this.tracker);
-    if (this.options.protocol === 'udp') await this.listenUdp();
-    else await this.listenStream();
-    this.events.state(this.paused ? 'paused' : 'listening');
+    this.starting = this.options.protocol === 'udp' ? this.listenUdp() : this.listenStream();
+    await this.starting;
+    if (!this.stopping) this.events.state(this.paused ? 'paused' : 'listening');
   }
 
   /** Stops reading every connection (a kill switch); UDP datagrams are dropped and counted meanwhile. */
@@ -194,6 +195,8 @@ export class SyslogReceiver {
   async stop(settleMs: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    // A stop right after the start (a quick redeploy) waits for the socket, or the port would stay taken.
+    await this.starting?.catch(() => undefined);
     const closed = this.closeListeners();
     for (const conn of this.connections.values()) this.applyFlow(conn);
     this.flushBursts();
