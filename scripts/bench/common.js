@@ -67,6 +67,12 @@ function envPrefix() {
   return names.map((k) => `${k}=${process.env[k]} `).join('');
 }
 
+/** The median, range and values of `key` over a scenario's runs. */
+function runStats(runs, key) {
+  const values = runs.map((r) => r[key]);
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values };
+}
+
 function median(values) {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return NaN;
@@ -236,6 +242,7 @@ function log(...args) {
 }
 
 module.exports = {
+  runStats,
   envInt,
   envFlag,
   settingsFromEnv,

@@ -46,7 +46,7 @@ const { makeSyslogLines, makeMixedLines, makeJavaTraces, appendAll } = require('
 const { eventsFlow } = require('./flows');
 const { startSubject } = require('./subject');
 const { packNodeTypes } = require('./pack');
-const { median, sleep } = require('./common');
+const { runStats, sleep } = require('./common');
 
 const MARK = 0.99;
 const MULTILINE_TIMEOUT_S = 0.5;
@@ -138,10 +138,7 @@ async function runEvents(ctx) {
 
   const summary = {};
   for (const [name, runs] of Object.entries(results)) {
-    const stat = (key) => {
-      const v = runs.map((r) => r[key]);
-      return { median: median(v), min: Math.min(...v), max: Math.max(...v), runs: v };
-    };
+    const stat = (key) => runStats(runs, key);
     summary[name] = {
       lineRate: stat('lineRate'),
       recordRate: stat('recordRate'),

@@ -22,7 +22,7 @@ const path = require('path');
 const { makeLines, LINE_CHARS } = require('./lines');
 const { manyFilesFlows, emptyFlow } = require('./flows');
 const { startSubject } = require('./subject');
-const { median, requestJson, sleep, until } = require('./common');
+const { runStats, requestJson, sleep, until } = require('./common');
 const { registeredTypes } = require('./scenario-dirwatch');
 
 /** Batches are sent after this long at most: short, so the last one does not wait for long. */
@@ -118,10 +118,7 @@ async function runManyFiles(ctx) {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const stat = (key) => {
-    const v = runs.map((r) => r[key]);
-    return { median: median(v), min: Math.min(...v), max: Math.max(...v) };
-  };
+  const stat = (key) => runStats(runs, key);
   return {
     files,
     folders: s.manyFolders,

@@ -47,7 +47,7 @@ const { startSubject } = require('./subject');
 const { packNodeTypes } = require('./pack');
 const { startRsyslogTcp, rsyslogVersion, countLines } = require('./rsyslog');
 const { getFreePort } = require('../../test/support/node-red-process');
-const { median, sleep, until, procCpuSeconds } = require('./common');
+const { runStats, sleep, until, procCpuSeconds } = require('./common');
 
 /** The peer's helper node (it needs simple-syslog-server, a devDependency). */
 const PEER_NODE_DIR = path.join(__dirname, 'syslog-peer-node');
@@ -159,10 +159,7 @@ async function runSyslog(ctx) {
 
   const summary = {};
   for (const [name, runs] of Object.entries(results)) {
-    const stat = (key) => {
-      const v = runs.map((r) => r[key]);
-      return { median: median(v), min: Math.min(...v), max: Math.max(...v), runs: v };
-    };
+    const stat = (key) => runStats(runs, key);
     summary[name] = {
       rate: stat('rate'),
       perCpu: stat('perCpu'),
