@@ -97,12 +97,11 @@ export class DeliveryTracker {
   constructor(
     readonly source: string,
     private readonly onCommit: CommitListener,
-    options: CreditPool | TrackerOptions = {},
+    options: TrackerOptions = {},
   ) {
-    const given = options instanceof CreditPool ? { pool: options } : options;
-    this.pool = given.pool;
-    this.replay = given.replay ?? 'on-stop';
-    this.onAbandon = given.onAbandon;
+    this.pool = options.pool;
+    this.replay = options.replay ?? 'on-stop';
+    this.onAbandon = options.onAbandon;
   }
 
   /** Lines sent but not yet acknowledged. */

@@ -68,7 +68,7 @@ export class TailSession {
     private readonly options: TailSessionOptions,
     private readonly events: TailSessionEvents,
   ) {
-    this.tracker = new DeliveryTracker(options.sourceId, (key, offset) => this.book.committed(options.path, key, offset), options.creditPool);
+    this.tracker = new DeliveryTracker(options.sourceId, (key, offset) => this.book.committed(options.path, key, offset), { pool: options.creditPool });
     const cp = options.checkpoints;
     this.book =
       options.book ??

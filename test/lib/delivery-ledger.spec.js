@@ -161,7 +161,7 @@ describe('DeliveryTracker', function () {
 
   it('a released ticket that is abandoned frees nothing twice; a shared pool gets its lines back once', function () {
     const pool = new CreditPool();
-    const t = new DeliveryTracker('s', () => undefined, pool);
+    const t = new DeliveryTracker('s', () => undefined, { pool });
     const a = t.issue('f', 100, 10, 1);
     const b = t.issue('f', 200, 4, 1);
     pool.outstanding.should.equal(14);
@@ -194,8 +194,8 @@ describe('DeliveryTracker', function () {
   describe('sharing a credit pool (the files of one dir-watch)', function () {
     function pooled() {
       const pool = new CreditPool();
-      const a = new DeliveryTracker('a', () => undefined, pool);
-      const b = new DeliveryTracker('b', () => undefined, pool);
+      const a = new DeliveryTracker('a', () => undefined, { pool });
+      const b = new DeliveryTracker('b', () => undefined, { pool });
       return { pool, a, b };
     }
 
@@ -247,7 +247,7 @@ describe('DeliveryTracker', function () {
       fc.assert(
         fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
           const pool = new CreditPool();
-          const trackers = [0, 1, 2].map((i) => ({ t: new DeliveryTracker(`s${i}`, () => undefined, pool), tickets: [], closed: false }));
+          const trackers = [0, 1, 2].map((i) => ({ t: new DeliveryTracker(`s${i}`, () => undefined, { pool }), tickets: [], closed: false }));
           for (const o of ops) {
             const tr = trackers[o.who];
             if (o.kind === 'issue') tr.tickets.push(tr.t.issue('f', 1, o.lines, o.acks));

@@ -204,7 +204,7 @@ export class SyslogReceiver {
     if (this.tracker.outstanding > 0) this.options.ledger.requestFlush(this.options.sourceId);
     await waitAtMost(this.tracker.whenDrained(), settleMs);
     this.options.ledger.unregister(this.tracker);
-    for (const conn of [...this.connections.values()]) this.closeConnection(conn, 'stopping');
+    for (const conn of [...this.connections.values()]) this.closeConnection(conn);
     await closed;
     this.events.state('stopped');
   }
@@ -368,7 +368,6 @@ export class SyslogReceiver {
   private allowed(socket: net.Socket): boolean {
     const address = unmapped(socket.remoteAddress ?? '');
     if (!this.stopping && this.options.allow.allows(address)) return true;
-    refusedSockets.add(socket);
     if (this.stopping) return false;
     const sender: SyslogSender = { address, port: socket.remotePort ?? 0, protocol: this.options.protocol };
     this.senders.refused(this.senders.row(address));
@@ -377,7 +376,8 @@ export class SyslogReceiver {
   }
 
   private accepted(socket: net.Socket): void {
-    if (socket.destroyed || refusedSockets.has(socket)) return;
+    // Refused in allowed(), which runs first: destroyed by then.
+    if (socket.destroyed) return;
     const { protocol, maxMessageBytes, framing, idleTimeoutMs } = this.options;
     const sender = this.senderOf(socket.remoteAddress, socket.remotePort);
     if (socket instanceof tls.TLSSocket) {
@@ -553,7 +553,7 @@ export class SyslogReceiver {
   /** Messages of `key` up to its `end`-th were delivered: RELP acknowledges them. */
   private committed(key: string, end: number): void {
     const conn = this.connections.get(key);
-    if (!conn || !conn.relp || conn.socket.destroyed) return;
+    if (!conn || !conn.relp || conn.closed) return;
     const count = Math.min(end - conn.acked, conn.unacked.length);
     if (count <= 0) return;
     const txnrs = conn.unacked.splice(0, count);
@@ -570,7 +570,7 @@ export class SyslogReceiver {
    */
   private abandoned(key: string): void {
     const conn = this.connections.get(key);
-    if (conn && conn.relp) this.closeConnection(conn, 'abandoned');
+    if (conn && conn.relp) this.closeConnection(conn);
     queueMicrotask(() => this.tracker.forget(key));
   }
 
@@ -582,7 +582,7 @@ export class SyslogReceiver {
     conn.socket.destroy();
   }
 
-  private closeConnection(conn: Connection, why: 'stopping' | 'abandoned'): void {
+  private closeConnection(conn: Connection): void {
     if (conn.closed) return;
     conn.closed = true;
     const socket = conn.socket;
@@ -592,7 +592,6 @@ export class SyslogReceiver {
     } else {
       socket.destroy();
     }
-    if (why === 'abandoned') conn.unacked = [];
   }
 
   private forgetConnection(conn: Connection): void {
@@ -621,9 +620,6 @@ function octetCountLength(data: Buffer): number {
   if (digits === 0 || data[0] === 0x30 || data[digits] !== 0x20) return 0;
   return count === data.length - digits - 1 ? digits + 1 : 0;
 }
-
-/** Sockets refused before the TLS handshake: their handshake's failure is not a TLS problem. */
-const refusedSockets = new WeakSet<net.Socket>();
 
 /** '::ffff:10.1.2.3' → '10.1.2.3': an IPv4 sender on a dual-stack socket, as it would be written. */
 function unmapped(address: string): string {
